@@ -1,0 +1,56 @@
+/**
+ * On-call's CLI: `npm run --silent ops -- <command>`. JSON on stdout, errors on stderr, exit 1 when
+ * refused or not found, 2 on a usage error. Without TABLE_NAME it uses the local receiver's database.
+ */
+import { applyLocalDefaults, isLocal } from '#lib/local/environment';
+
+const USAGE = `usage: ops <command>
+  booking <booking_number>          the booking record and its history
+  customer <wellhub_id>             the customer profile a Wellhub ID belongs to
+  event <event_id>                  the stored event (raw body included)
+  quarantine [--all]                signed requests that could not be applied
+  replay <quarantine_id>            re-process a quarantined request through its handler
+  link <customer_id> <wellhub_id>   attach a Wellhub ID to an existing customer`;
+
+// Everything but the command's answer (handler logs during a replay, say) goes to stderr.
+const print = process.stdout.write.bind(process.stdout);
+process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+
+async function main(argv: string[]): Promise<number> {
+  if (isLocal()) applyLocalDefaults();
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  const { config } = await import('#lib/config');
+  const { DynamoDbStore } = await import('#lib/store/dynamodb-store');
+  const ops = await import('#lib/ops/commands');
+  const context = { store: new DynamoDbStore({ tableName: config.tableName, timeoutMs: 5000 }) };
+  const [command, ...args] = argv;
+  const run: Record<string, () => Promise<unknown> | undefined> = {
+    booking: () => (args[0] ? ops.booking(context, args[0]) : undefined),
+    customer: () => (args[0] ? ops.customer(context, args[0]) : undefined),
+    event: () => (args[0] ? ops.event(context, args[0]) : undefined),
+    quarantine: () => ops.quarantine(context, { all: args.includes('--all') }),
+    replay: () => (args[0] ? ops.replay(context, args[0]) : undefined),
+    link: () => (args[0] && args[1] ? ops.link(context, args[0], args[1]) : undefined),
+  };
+  const result = command !== undefined && Object.hasOwn(run, command) ? run[command]?.() : undefined;
+  if (result === undefined) {
+    process.stderr.write(`${USAGE}\n`);
+    return 2;
+  }
+  try {
+    print(`${JSON.stringify(await result, null, 2)}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof ops.OpsRefused) {
+      process.stderr.write(`ops: ${error.message}\n`);
+      return 1;
+    }
+    const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+    process.stderr.write(`ops: ${error instanceof Error ? error.message : String(error)}${cause}\n`);
+    return 1;
+  }
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

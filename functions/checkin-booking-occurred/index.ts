@@ -1,0 +1,4 @@
+import { webhookHandler } from '#lib/http/webhook';
+
+/** A member checked in for a booked class (POST /booking/checkin-booking-occurred). */
+export const handler = webhookHandler('checkin-booking-occurred');

@@ -1,0 +1,60 @@
+import { Duration } from 'aws-cdk-lib';
+import { Metric, type MetricOptions, Stats } from 'aws-cdk-lib/aws-cloudwatch';
+import type { EventType } from '#lib/wellhub/routes';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './webhook-function';
+
+/**
+ * The metrics the handlers publish in embedded metric format (CONTRACT §8). Names and dimensions
+ * must match what lib/ emits exactly, or alarms watch a metric that never gets data.
+ */
+export const OUTCOMES = [
+  'accepted',
+  'duplicate',
+  'rejected_signature',
+  'bad_request',
+  'payload_too_large',
+  'error',
+] as const;
+
+export type Outcome = (typeof OUTCOMES)[number];
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+function appMetric(metricName: string, dimensionsMap: Record<string, string>, options: MetricOptions) {
+  return new Metric({
+    namespace: METRICS_NAMESPACE,
+    metricName,
+    dimensionsMap: { service: SERVICE_NAME, ...dimensionsMap },
+    period: FIVE_MINUTES,
+    ...options,
+  });
+}
+
+/** `Requests` (Count) by {service, event_type, outcome}. */
+export function requestsMetric(eventType: EventType, outcome: Outcome, options: MetricOptions = {}): Metric {
+  return appMetric(
+    'Requests',
+    { event_type: eventType, outcome },
+    { statistic: Stats.SUM, label: outcome, ...options },
+  );
+}
+
+/** `Latency` (Milliseconds) by {service, event_type, outcome}: time spent in the handler. */
+export function latencyMetric(eventType: EventType, outcome: Outcome, options: MetricOptions = {}): Metric {
+  return appMetric('Latency', { event_type: eventType, outcome }, { statistic: Stats.p(99), ...options });
+}
+
+/** `Quarantined` (Count) by {service}: signed requests refused with 400 and kept for replay. */
+export function quarantinedMetric(options: MetricOptions = {}): Metric {
+  return appMetric('Quarantined', {}, { statistic: Stats.SUM, ...options });
+}
+
+/** `SignatureRejected` (Count) by {service}: requests answered 401. */
+export function signatureRejectedMetric(options: MetricOptions = {}): Metric {
+  return appMetric('SignatureRejected', {}, { statistic: Stats.SUM, ...options });
+}
+
+/** Powertools' `ColdStart` (Count) by {service, function_name}; function_name is the route's `functionName`. */
+export function coldStartMetric(functionName: string, options: MetricOptions = {}): Metric {
+  return appMetric('ColdStart', { function_name: functionName }, { statistic: Stats.SUM, ...options });
+}

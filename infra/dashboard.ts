@@ -1,0 +1,128 @@
+import { Duration } from 'aws-cdk-lib';
+import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  AlarmStatusWidget,
+  Color,
+  Dashboard,
+  GraphWidget,
+  type IAlarm,
+  type IWidget,
+  Stats,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import { Construct } from 'constructs';
+import { LATENCY_P99_THRESHOLD_MS } from './alarms';
+import {
+  coldStartMetric,
+  latencyMetric,
+  OUTCOMES,
+  type Outcome,
+  quarantinedMetric,
+  requestsMetric,
+  signatureRejectedMetric,
+} from './app-metrics';
+import { SERVICE_NAME, type WebhookFunction } from './webhook-function';
+
+export interface WebhookDashboardProps {
+  readonly stage: string;
+  readonly api: HttpApi;
+  readonly functions: readonly WebhookFunction[];
+  readonly alarms: readonly IAlarm[];
+}
+
+const OUTCOME_COLORS: Record<Outcome, string> = {
+  accepted: Color.GREEN,
+  duplicate: Color.BLUE,
+  rejected_signature: Color.PURPLE,
+  bad_request: Color.ORANGE,
+  payload_too_large: Color.BROWN,
+  error: Color.RED,
+};
+
+const WIDTH = 8;
+const HEIGHT = 6;
+
+/**
+ * The on-call view, top to bottom: alarm states; traffic, latency against the 1 s budget, security
+ * signals; what happened to each event type; then per-function health (cold starts, duration, errors).
+ */
+export class WebhookDashboard extends Construct {
+  readonly dashboard: Dashboard;
+
+  constructor(scope: Construct, id: string, props: WebhookDashboardProps) {
+    super(scope, id);
+    const { api, functions } = props;
+    const graph = (title: string, extra: Partial<ConstructorParameters<typeof GraphWidget>[0]>) =>
+      new GraphWidget({ title, width: WIDTH, height: HEIGHT, ...extra });
+
+    const overview: IWidget[] = [
+      graph('Requests (API)', {
+        left: [
+          api.metricCount({ statistic: Stats.SUM, label: 'requests' }),
+          api.metricClientError({ statistic: Stats.SUM, label: '4xx', color: Color.ORANGE }),
+          api.metricServerError({ statistic: Stats.SUM, label: '5xx', color: Color.RED }),
+        ],
+      }),
+      graph('Latency (API, ms)', {
+        left: [
+          api.metricLatency({ statistic: Stats.p(50), label: 'p50' }),
+          api.metricLatency({ statistic: Stats.p(99), label: 'p99' }),
+          api.metricIntegrationLatency({ statistic: Stats.p(99), label: 'integration p99' }),
+        ],
+        leftAnnotations: [
+          { value: LATENCY_P99_THRESHOLD_MS, label: 'alarm', color: Color.ORANGE },
+          { value: 1000, label: "Wellhub's budget", color: Color.RED },
+        ],
+      }),
+      graph('Signature failures and quarantined events', {
+        left: [
+          signatureRejectedMetric({ label: 'signature rejected (401)', color: Color.PURPLE }),
+          quarantinedMetric({ label: 'quarantined (400)', color: Color.ORANGE }),
+        ],
+      }),
+    ];
+
+    const outcomes: IWidget[] = functions.map((fn) =>
+      graph(`Outcomes: ${fn.route.eventType}`, {
+        stacked: true,
+        left: OUTCOMES.map((outcome) =>
+          requestsMetric(fn.route.eventType, outcome, { color: OUTCOME_COLORS[outcome] }),
+        ),
+      }),
+    );
+
+    const perFunction: IWidget[] = [
+      graph('Cold starts', {
+        // The handlers name the route's function (booking-requested, ...), not the Lambda, in this dimension.
+        left: functions.map((fn) => coldStartMetric(fn.route.functionName, { label: fn.route.functionName })),
+      }),
+      graph('Handler latency p99, accepted (ms)', {
+        left: functions.map((fn) =>
+          latencyMetric(fn.route.eventType, 'accepted', { label: fn.route.eventType }),
+        ),
+        leftAnnotations: [{ value: LATENCY_P99_THRESHOLD_MS, label: 'alarm', color: Color.ORANGE }],
+      }),
+      graph('Lambda duration p99 (ms)', {
+        left: functions.map((fn) =>
+          fn.function.metricDuration({ statistic: Stats.p(99), label: fn.route.functionName }),
+        ),
+      }),
+      graph('Lambda errors and throttles', {
+        left: functions.flatMap((fn) => [
+          fn.function.metricErrors({ statistic: Stats.SUM, label: `${fn.route.functionName} errors` }),
+          fn.function.metricThrottles({ statistic: Stats.SUM, label: `${fn.route.functionName} throttles` }),
+        ]),
+      }),
+    ];
+
+    this.dashboard = new Dashboard(this, 'Dashboard', {
+      dashboardName: `${SERVICE_NAME}-${props.stage}`,
+      defaultInterval: Duration.days(1),
+      widgets: [
+        [new AlarmStatusWidget({ title: 'Alarms', alarms: [...props.alarms], width: 24, height: 4 })],
+        overview,
+        outcomes,
+        perFunction,
+      ],
+    });
+  }
+}

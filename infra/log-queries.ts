@@ -1,0 +1,86 @@
+import { type ILogGroup, QueryDefinition, QueryString, type QueryStringProps } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { SERVICE_NAME } from './webhook-function';
+
+/**
+ * The Logs Insights queries on-call starts from, saved in the console next to the function log
+ * groups. They read the one JSON line each request logs (CONTRACT §8, lib/http/webhook.ts); the
+ * README's "Operations" section shows the same queries.
+ */
+export const LOG_QUERIES: Readonly<Record<string, QueryStringProps>> = {
+  // Everything that happened to one event or one booking, in order. Replace both placeholders.
+  'event-story': {
+    fields: [
+      '@timestamp',
+      'route',
+      'event_type',
+      'outcome',
+      'status',
+      'booking_status',
+      'conflict',
+      'event_id',
+      'booking_number',
+      'gym_id',
+      'latency_ms',
+      'request_id',
+    ],
+    filterStatements: ['event_id = "EVENT_ID" or booking_number = "BOOKING_NUMBER"'],
+    sort: '@timestamp asc',
+  },
+  // Who fails the signature check, where, and since when.
+  'signature-failures': {
+    filterStatements: ['outcome = "rejected_signature"'],
+    statsStatements: [
+      'count(*) as failures, earliest(@timestamp) as first, latest(@timestamp) as last by route, source_ip',
+    ],
+  },
+  // Handler errors, plus what only the Lambda platform logs (timeouts, crashes during init).
+  errors: {
+    fields: [
+      '@timestamp',
+      'route',
+      'event_type',
+      'event_id',
+      'error_code',
+      'error',
+      'cause',
+      'request_id',
+      '@message',
+    ],
+    filterStatements: ['outcome = "error" or level = "ERROR" or @message like /Task timed out|Runtime\\./'],
+    sort: '@timestamp desc',
+    limit: 100,
+  },
+  'slowest-requests': {
+    fields: ['@timestamp', 'route', 'event_type', 'outcome', 'latency_ms', 'cold_start', 'request_id'],
+    filterStatements: ['ispresent(latency_ms)'],
+    sort: 'latency_ms desc',
+    limit: 25,
+  },
+  // Signed requests refused with 400: what was wrong, and the quarantine record to replay.
+  quarantined: {
+    fields: ['@timestamp', 'route', 'event_type', 'error_code', 'error', 'quarantine_id', 'request_id'],
+    filterStatements: ['ispresent(quarantine_id)'],
+    sort: '@timestamp desc',
+    limit: 100,
+  },
+};
+
+export interface LogQueriesProps {
+  readonly stage: string;
+  readonly logGroups: readonly ILogGroup[];
+}
+
+export class LogQueries extends Construct {
+  constructor(scope: Construct, id: string, props: LogQueriesProps) {
+    super(scope, id);
+    for (const [name, query] of Object.entries(LOG_QUERIES)) {
+      new QueryDefinition(this, name, {
+        // A slash makes a folder in the console: one folder per stage.
+        queryDefinitionName: `${SERVICE_NAME}-${props.stage}/${name}`,
+        queryString: new QueryString(query),
+        logGroups: [...props.logGroups],
+      });
+    }
+  }
+}

@@ -1,0 +1,91 @@
+import type { EventType } from '#lib/wellhub/routes';
+
+/**
+ * What the gym's records hold (CONTRACT §4, §6, §7). Field names are the stored attribute names, so
+ * that the ops CLI prints exactly what is in the table.
+ */
+export const BOOKING_STATUSES = [
+  'REQUESTED',
+  'RESERVED',
+  'REJECTED',
+  'CANCELED',
+  'LATE_CANCELED',
+  'CANCELED_BY_GYM',
+  'CHECKED_IN',
+] as const;
+
+export type BookingStatus = (typeof BOOKING_STATUSES)[number];
+
+export interface HistoryEntry {
+  readonly event_type: EventType;
+  /** The idempotency key: the event id, or `sha256:<hex>` of the body for events without one. */
+  readonly event_key: string;
+  readonly event_id?: string;
+  readonly occurred_at: string;
+  readonly received_at: string;
+  /** The booking's status once this event was applied. */
+  readonly status: BookingStatus;
+  /** Set when the event disagreed with a terminal status that an earlier event had already fixed. */
+  readonly conflict?: true;
+}
+
+export interface BookingRecord {
+  readonly booking_number: string;
+  readonly gym_id: string;
+  readonly slot_id?: string;
+  readonly class_id?: string;
+  readonly wellhub_id: string;
+  readonly customer_id?: string;
+  readonly status: BookingStatus;
+  readonly reason_category?: string;
+  readonly created_at: string;
+  readonly updated_at: string;
+  readonly history: readonly HistoryEntry[];
+  /** Optimistic-concurrency counter: every write expects the version it read. */
+  readonly version: number;
+}
+
+export interface CustomerRecord {
+  readonly customer_id: string;
+  readonly wellhub_ids: readonly string[];
+  readonly name?: string;
+  readonly email?: string;
+  readonly phone?: string;
+  readonly created_at: string;
+  readonly created_from: 'wellhub' | 'manual';
+}
+
+export interface EventRecord {
+  readonly event_key: string;
+  readonly event_id?: string;
+  readonly event_type: EventType;
+  readonly route: string;
+  readonly received_at: string;
+  readonly occurred_at: string;
+  readonly wellhub_id: string;
+  readonly gym_id: string;
+  readonly booking_number?: string;
+  readonly customer_id?: string;
+  readonly booking_status?: BookingStatus;
+  readonly conflict?: true;
+  /** The body exactly as received (base64 when the gateway delivered it so). */
+  readonly raw_body: string;
+  readonly raw_body_base64: boolean;
+  /** DynamoDB TTL, epoch seconds. */
+  readonly expires_at: number;
+}
+
+export interface QuarantineRecord {
+  readonly quarantine_id: string;
+  readonly route: string;
+  readonly reason: string;
+  readonly message: string;
+  readonly received_at: string;
+  readonly request_id: string;
+  readonly raw_body: string;
+  readonly raw_body_base64: boolean;
+  readonly event_type?: string;
+  readonly replayed_at?: string;
+  readonly replay_outcome?: string;
+  readonly expires_at: number;
+}
