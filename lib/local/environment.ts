@@ -12,6 +12,8 @@ export const LOCAL_DEFAULTS = {
   AWS_ACCESS_KEY_ID: 'local',
   AWS_SECRET_ACCESS_KEY: 'local',
   POWERTOOLS_METRICS_DISABLED: 'true',
+  // The SDK warns once per process that its 2027 releases need Node 22; the Lambda runtime is 24.
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
 } as const;
 
 /** Fills what is not set, and points the AWS SDK's DynamoDB client at DynamoDB Local. */

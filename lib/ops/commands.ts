@@ -16,21 +16,48 @@ export interface OpsContext {
   readonly webhook?: Omit<WebhookDeps, 'ledger'>;
 }
 
+// DynamoDB returns attributes in no particular order; on-call reads the identity first.
+const BOOKING_ORDER = [
+  'booking_number',
+  'status',
+  'gym_id',
+  'slot_id',
+  'class_id',
+  'wellhub_id',
+  'customer_id',
+];
+const HISTORY_ORDER = [
+  'event_type',
+  'event_id',
+  'event_key',
+  'occurred_at',
+  'received_at',
+  'status',
+  'conflict',
+];
+const CUSTOMER_ORDER = ['customer_id', 'wellhub_ids', 'name', 'email', 'phone'];
+const EVENT_ORDER = ['event_key', 'event_id', 'event_type', 'route', 'occurred_at', 'received_at'];
+
 export async function booking({ store }: OpsContext, bookingNumber: string) {
-  return (await store.getBooking(bookingNumber)) ?? refuse(`no booking ${bookingNumber}`);
+  const record = (await store.getBooking(bookingNumber)) ?? refuse(`no booking ${bookingNumber}`);
+  return {
+    ...ordered(record, BOOKING_ORDER),
+    history: record.history.map((entry) => ordered(entry, HISTORY_ORDER)),
+  };
 }
 
 export async function customer({ store }: OpsContext, wellhubId: string) {
-  return (
-    (await store.getCustomerByWellhubId(wellhubId)) ?? refuse(`no customer with Wellhub ID ${wellhubId}`)
-  );
+  const record =
+    (await store.getCustomerByWellhubId(wellhubId)) ?? refuse(`no customer with Wellhub ID ${wellhubId}`);
+  return ordered(record, CUSTOMER_ORDER);
 }
 
 /** One record per event type stored under the id (normally exactly one). */
 export async function event({ store }: OpsContext, eventId: string) {
   const records = await store.getEvents(eventId);
   if (records.length === 0) refuse(`no event ${eventId}`);
-  return records.length === 1 ? records[0] : records;
+  const shown = records.map((record) => ordered(record, EVENT_ORDER));
+  return shown.length === 1 ? shown[0] : shown;
 }
 
 /** Quarantined requests still waiting for a replay (all of them with `--all`), oldest first. */
@@ -80,6 +107,16 @@ export async function link({ store }: OpsContext, customerId: string, wellhubId:
     throw error;
   }
   return { customer_id: customerId, wellhub_id: wellhubId, linked: true };
+}
+
+function ordered<T extends object>(record: T, first: readonly string[]): T {
+  const keys = Object.keys(record);
+  const rest = keys.filter((key) => !first.includes(key)).sort();
+  const entries = [...first.filter((key) => keys.includes(key)), ...rest].map((key) => [
+    key,
+    record[key as keyof T],
+  ]);
+  return Object.fromEntries(entries) as T;
 }
 
 function refuse(message: string): never {

@@ -40,23 +40,33 @@ function fixedKeys(secret: string): SigningKeysSource {
 export function secretsManagerKeys(secretId: string, maxAgeSeconds: number): SigningKeysSource {
   const provider = new SecretsProvider({ clientConfig: { maxAttempts: 2 } });
   let parsed: { from: string; keys: SigningKeys } | undefined;
-  return {
-    signingKeys: async () => {
-      let value: unknown;
+  let inFlight: Promise<SigningKeys> | undefined;
+
+  async function load(): Promise<SigningKeys> {
+    let value: unknown;
+    try {
+      value = await provider.get(secretId, { maxAge: maxAgeSeconds });
+    } catch (cause) {
+      throw new Unavailable('the webhook secret could not be read from Secrets Manager', { cause });
+    }
+    if (typeof value !== 'string') throw new Unavailable('the webhook secret has no string value');
+    if (parsed?.from !== value) {
       try {
-        value = await provider.get(secretId, { maxAge: maxAgeSeconds });
+        parsed = { from: value, keys: parseSigningKeys(value) };
       } catch (cause) {
-        throw new Unavailable('the webhook secret could not be read from Secrets Manager', { cause });
+        throw new Unavailable('the webhook secret in Secrets Manager is not usable', { cause });
       }
-      if (typeof value !== 'string') throw new Unavailable('the webhook secret has no string value');
-      if (parsed?.from !== value) {
-        try {
-          parsed = { from: value, keys: parseSigningKeys(value) };
-        } catch (cause) {
-          throw new Unavailable('the webhook secret in Secrets Manager is not usable', { cause });
-        }
-      }
-      return parsed.keys;
+    }
+    return parsed.keys;
+  }
+
+  return {
+    // Requests that arrive together while the cache is cold share one fetch.
+    signingKeys: () => {
+      inFlight ??= load().finally(() => {
+        inFlight = undefined;
+      });
+      return inFlight;
     },
   };
 }

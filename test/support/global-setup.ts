@@ -3,7 +3,11 @@
  * forked after this runs, so they inherit the endpoint through the environment, and the SDK picks up
  * AWS_ENDPOINT_URL_DYNAMODB by itself: handlers run unchanged.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startDynamoDbLocal } from '#lib/local/dynamodb-local';
+import { LOG_AUDIT_DIR } from './log-audit';
 
 declare global {
   // Handed from setup to teardown, which Jest runs in the same process.
@@ -11,6 +15,9 @@ declare global {
 }
 
 export default async function globalSetup(): Promise<void> {
+  process.env[LOG_AUDIT_DIR] = mkdtempSync(join(tmpdir(), 'wellhub-logs-'));
+  // The SDK warns once per process that its 2027 releases need Node 22; the Lambda runtime is 24.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const dynamoDb = await startDynamoDbLocal({});
   globalThis.dynamoDbLocal = dynamoDb;
 

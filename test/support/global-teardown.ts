@@ -1,4 +1,14 @@
+import { rmSync } from 'node:fs';
+import { auditServiceLogs, LOG_AUDIT_DIR } from './log-audit';
+
 export default async function globalTeardown(): Promise<void> {
   await globalThis.dynamoDbLocal?.stop();
   globalThis.dynamoDbLocal = undefined;
+
+  const dir = process.env[LOG_AUDIT_DIR];
+  if (!dir) return;
+  const { lines, problems } = auditServiceLogs(dir);
+  rmSync(dir, { recursive: true, force: true });
+  process.stdout.write(`log audit: ${lines} service log lines, ${problems.length} problems\n`);
+  if (problems.length > 0) throw new Error(`log audit failed:\n${problems.slice(0, 20).join('\n')}`);
 }

@@ -4,6 +4,7 @@ import { toGatewayEvent } from '#lib/local/gateway-event';
 import { DynamoDbStore } from '#lib/store/dynamodb-store';
 import { EVENT_TYPES, type EventType, routeOf } from '#lib/wellhub/routes';
 import { type SigningKeys, signBody } from '#lib/wellhub/signature';
+import type { SigningKeysSource } from '#lib/wellhub/signing-keys';
 import { createTestTable } from './dynamodb';
 
 export const SECRET = 'test-secret-current';
@@ -25,12 +26,16 @@ export interface Answer {
 export type Harness = Awaited<ReturnType<typeof webhookHarness>>;
 
 /** The five real handlers over a fresh table in DynamoDB Local, and a way to POST to them. */
-export async function webhookHarness(options: { keys?: SigningKeys; retentionDays?: number } = {}) {
+export async function webhookHarness(
+  options: { keys?: SigningKeys; source?: SigningKeysSource; retentionDays?: number } = {},
+) {
   const tableName = await createTestTable();
   const store = new DynamoDbStore({ tableName, timeoutMs: 5000 });
   const deps: WebhookDeps = {
     ledger: store,
-    keys: { signingKeys: async () => options.keys ?? { current: SECRET, previous: PREVIOUS_SECRET } },
+    keys: options.source ?? {
+      signingKeys: async () => options.keys ?? { current: SECRET, previous: PREVIOUS_SECRET },
+    },
     retentionDays: options.retentionDays ?? 35,
     problems: [],
   };

@@ -1,0 +1,140 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { signBody } from '#lib/wellhub/signature';
+import { loadFixture, withCurrentTimestamps } from '../support/fixtures';
+
+const run = promisify(execFile);
+const ROOT = join(__dirname, '..', '..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+
+async function freePort(): Promise<number> {
+  const server = createServer().listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  if (typeof address !== 'object' || address === null) throw new Error('no port');
+  return address.port;
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => resolve(socket.end() !== undefined));
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/** `npm start`, as a user runs it, on ports and a data folder of its own. */
+describe('the local receiver (npm start)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'wellhub-data-'));
+  let env: NodeJS.ProcessEnv;
+  let receiver: ChildProcess | undefined;
+  let base: string;
+
+  beforeAll(async () => {
+    const [port, dynamoDbPort] = [await freePort(), await freePort()];
+    base = `http://127.0.0.1:${port}`;
+    env = {
+      ...process.env,
+      PORT: String(port),
+      DYNAMODB_LOCAL_PORT: String(dynamoDbPort),
+      DATA_DIR: dataDir,
+    };
+    for (const name of ['AWS_ENDPOINT_URL_DYNAMODB', 'TABLE_NAME', 'WELLHUB_WEBHOOK_SECRET'])
+      delete env[name];
+  });
+  afterAll(() => {
+    receiver?.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  async function start(): Promise<void> {
+    receiver = spawn(TSX, ['bin/start.ts'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const deadline = Date.now() + 45_000;
+    while (Date.now() < deadline) {
+      const health = await fetch(`${base}/health`).catch(() => undefined);
+      if (health?.status === 200) return;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error('the receiver did not become healthy');
+  }
+
+  async function stop(): Promise<number | null> {
+    const child = receiver;
+    if (!child) return null;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGTERM');
+    receiver = undefined;
+    return exited;
+  }
+
+  async function post(path: string, body: string, signature = signBody(body, 'local-dev-secret')) {
+    const response = await fetch(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-gympass-signature': signature },
+      body,
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+  }
+
+  async function ops(...args: string[]): Promise<{ code: number; out: unknown; err: string }> {
+    try {
+      const { stdout, stderr } = await run(TSX, ['bin/ops.ts', ...args], { cwd: ROOT, env });
+      return { code: 0, out: JSON.parse(stdout), err: stderr };
+    } catch (error) {
+      const failed = error as { code: number; stderr: string };
+      return { code: failed.code, out: undefined, err: failed.stderr };
+    }
+  }
+
+  const booking = JSON.stringify(withCurrentTimestamps(loadFixture('booking-requested')));
+
+  it('serves the routes, including under the reference example prefix, with the default secret', async () => {
+    await start();
+
+    expect(await post('/gym-webhook-url/booking/requested', booking)).toEqual({
+      status: 200,
+      body: { status: 'accepted', event_id: '7e8cbb0f-9681-4d3e-8c36-2b3dd6ecbadb' },
+    });
+    expect((await post('/booking/requested', booking, '0X0000')).status).toBe(401);
+    expect((await post('/booking/requested', '{"event_type": 01}')).status).toBe(400);
+  });
+
+  it('answers on-call through the ops CLI from the same database', async () => {
+    const shown = await ops('booking', 'BK_A1B2C3');
+    expect(shown.code).toBe(0);
+    expect(shown.out).toMatchObject({
+      booking_number: 'BK_A1B2C3',
+      status: 'REQUESTED',
+      wellhub_id: '123456789012',
+    });
+
+    const quarantined = await ops('quarantine');
+    expect(quarantined.out).toEqual([
+      expect.objectContaining({ reason: 'invalid_json', route: '/booking/requested' }),
+    ]);
+
+    const missing = await ops('booking', 'BK_NOPE');
+    expect(missing).toMatchObject({ code: 1, err: expect.stringContaining('no booking BK_NOPE') });
+    expect((await ops('no-such-command')).code).toBe(2);
+  });
+
+  it('stops the database it started on SIGTERM, and keeps every record across a restart', async () => {
+    const dynamoDbPort = Number(env.DYNAMODB_LOCAL_PORT);
+
+    expect(await stop()).toBe(0);
+    expect(await portOpen(dynamoDbPort)).toBe(false);
+    await start();
+
+    expect(await post('/booking/requested', booking)).toEqual({
+      status: 200,
+      body: { status: 'duplicate', event_id: '7e8cbb0f-9681-4d3e-8c36-2b3dd6ecbadb' },
+    });
+    expect((await ops('booking', 'BK_A1B2C3')).out).toMatchObject({ history: [expect.anything()] });
+    expect(await stop()).toBe(0);
+  });
+});

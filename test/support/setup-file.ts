@@ -1,0 +1,3 @@
+import { keepServiceLogs } from './log-audit';
+
+keepServiceLogs();
