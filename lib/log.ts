@@ -10,10 +10,3 @@ export const SERVICE_NAME = 'wellhub-webhooks';
 export const logger = new Logger({ serviceName: SERVICE_NAME });
 
 export const metrics = new Metrics({ namespace: 'WellhubWebhooks', serviceName: SERVICE_NAME });
-
-/** `user@example.com` → `u***@example.com`: enough for on-call to recognise, not to identify. */
-export function maskEmail(email: string): string {
-  const at = email.lastIndexOf('@');
-  if (at < 1) return '***';
-  return `${email[0]}***${email.slice(at)}`;
-}

@@ -1,5 +1,5 @@
 import * as ops from '#lib/ops/commands';
-import { loadFixture, withCurrentTimestamps } from '../support/fixtures';
+import { bookingEvent } from '../support/fixtures';
 import { type Harness, webhookHarness } from '../support/harness';
 
 const SEED_BODY_AS_SENT = `{
@@ -12,17 +12,8 @@ const SEED_BODY_AS_SENT = `{
  }
 }`;
 
-function booking(
-  bookingNumber: string,
-  change?: (data: Record<string, unknown>) => void,
-): Record<string, unknown> {
-  const body = withCurrentTimestamps(loadFixture('booking-requested'));
-  const data = body.event_data as Record<string, unknown> & { slot: Record<string, unknown> };
-  data.slot.booking_number = bookingNumber;
-  data.event_id = `evt-${bookingNumber}`;
-  change?.(data);
-  return body;
-}
+const booking = (bookingNumber: string, data?: (data: Record<string, unknown>) => void) =>
+  bookingEvent('booking-requested', { bookingNumber, ...(data ? { data } : {}) });
 
 describe('bad requests (CONTRACT §5)', () => {
   let harness: Harness;

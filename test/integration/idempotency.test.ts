@@ -1,30 +1,9 @@
-import { type FixtureName, loadFixture, withCurrentTimestamps } from '../support/fixtures';
+import { type BookingFixture, bookedCheckin, bookingEvent } from '../support/fixtures';
 import { type Harness, webhookHarness } from '../support/harness';
 
-type Body = Record<string, unknown> & {
-  event_data: Record<string, unknown> & { slot: Record<string, unknown> };
-};
-
-function bookingEvent(
-  fixture: FixtureName,
-  bookingNumber: string,
-  eventId: string,
-  wellhubId = '1234567890123',
-): Body {
-  const body = withCurrentTimestamps(loadFixture(fixture)) as Body;
-  body.event_data.slot.booking_number = bookingNumber;
-  body.event_data.event_id = eventId;
-  (body.event_data.user as Record<string, unknown>).unique_token = wellhubId;
-  return body;
-}
-
-function checkin(bookingNumber: string, wellhubId = '1234567890123'): Record<string, unknown> {
-  const body = withCurrentTimestamps(loadFixture('checkin-booking-occurred'));
-  const data = body.event_data as Record<string, Record<string, unknown>>;
-  (data.booking as Record<string, unknown>).booking_number = bookingNumber;
-  (data.user as Record<string, unknown>).unique_token = wellhubId;
-  return body;
-}
+const event = (name: BookingFixture, bookingNumber: string, eventId: string, wellhubId = '1234567890123') =>
+  bookingEvent(name, { bookingNumber, eventId, wellhubId });
+const checkin = (bookingNumber: string) => bookedCheckin({ bookingNumber, wellhubId: '1234567890123' });
 
 describe('idempotency under Wellhub retries (CONTRACT §4)', () => {
   let harness: Harness;
@@ -33,7 +12,7 @@ describe('idempotency under Wellhub retries (CONTRACT §4)', () => {
   });
 
   it('applies 20 concurrent identical deliveries once: 1 accepted, 19 duplicates, one history entry', async () => {
-    const body = JSON.stringify(bookingEvent('booking-requested', 'BK_STORM', 'evt-storm'));
+    const body = JSON.stringify(event('booking-requested', 'BK_STORM', 'evt-storm'));
 
     const answers = await Promise.all(
       Array.from({ length: 20 }, () => harness.deliver('booking-requested', { body })),
@@ -60,8 +39,8 @@ describe('idempotency under Wellhub retries (CONTRACT §4)', () => {
   });
 
   it('applies different events for one booking, delivered concurrently, each exactly once', async () => {
-    const requested = bookingEvent('booking-requested', 'BK_RACE', 'evt-race-req');
-    const canceled = bookingEvent('booking-canceled', 'BK_RACE', 'evt-race-can');
+    const requested = event('booking-requested', 'BK_RACE', 'evt-race-req');
+    const canceled = event('booking-canceled', 'BK_RACE', 'evt-race-can');
     const deliveries = [
       ...Array.from({ length: 4 }, () => harness.deliver('booking-requested', { body: requested })),
       ...Array.from({ length: 4 }, () => harness.deliver('booking-canceled', { body: canceled })),
@@ -76,8 +55,8 @@ describe('idempotency under Wellhub retries (CONTRACT §4)', () => {
   });
 
   it('creates one customer when two first bookings of a new Wellhub ID arrive together', async () => {
-    const first = bookingEvent('booking-requested', 'BK_NEW_1', 'evt-new-1', '9990000000001');
-    const second = bookingEvent('booking-requested', 'BK_NEW_2', 'evt-new-2', '9990000000001');
+    const first = event('booking-requested', 'BK_NEW_1', 'evt-new-1', '9990000000001');
+    const second = event('booking-requested', 'BK_NEW_2', 'evt-new-2', '9990000000001');
 
     await Promise.all([
       harness.deliver('booking-requested', { body: first }),
@@ -92,10 +71,10 @@ describe('idempotency under Wellhub retries (CONTRACT §4)', () => {
 
   it('attaches later bookings of a known Wellhub ID to the same profile', async () => {
     await harness.deliver('booking-requested', {
-      body: bookingEvent('booking-requested', 'BK_KNOWN_1', 'evt-k1', '9990000000002'),
+      body: event('booking-requested', 'BK_KNOWN_1', 'evt-k1', '9990000000002'),
     });
     await harness.deliver('booking-requested', {
-      body: bookingEvent('booking-requested', 'BK_KNOWN_2', 'evt-k2', '9990000000002'),
+      body: event('booking-requested', 'BK_KNOWN_2', 'evt-k2', '9990000000002'),
     });
 
     const one = await harness.store.getBooking('BK_KNOWN_1');
@@ -113,10 +92,10 @@ describe('out-of-order events (CONTRACT §6)', () => {
 
   it('creates the booking from a cancellation that arrives before its request, and never reopens it', async () => {
     await harness.deliver('booking-canceled', {
-      body: bookingEvent('booking-canceled', 'BK_OOO_1', 'evt-o1-can'),
+      body: event('booking-canceled', 'BK_OOO_1', 'evt-o1-can'),
     });
     await harness.deliver('booking-requested', {
-      body: bookingEvent('booking-requested', 'BK_OOO_1', 'evt-o1-req'),
+      body: event('booking-requested', 'BK_OOO_1', 'evt-o1-req'),
     });
 
     const booking = await harness.store.getBooking('BK_OOO_1');
@@ -131,7 +110,7 @@ describe('out-of-order events (CONTRACT §6)', () => {
   it('keeps a check-in that came first, and flags the later late cancellation as a conflict', async () => {
     await harness.deliver('checkin-booking-occurred', { body: checkin('BK_OOO_2') });
     await harness.deliver('booking-late-canceled', {
-      body: bookingEvent('booking-late-canceled', 'BK_OOO_2', 'evt-o2-late'),
+      body: event('booking-late-canceled', 'BK_OOO_2', 'evt-o2-late'),
     });
 
     const booking = await harness.store.getBooking('BK_OOO_2');

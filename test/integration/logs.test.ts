@@ -1,22 +1,21 @@
 import { signBody } from '#lib/wellhub/signature';
-import { loadFixture, withCurrentTimestamps } from '../support/fixtures';
+import { bookingEvent } from '../support/fixtures';
 import { type Harness, PREVIOUS_SECRET, SECRET, webhookHarness } from '../support/harness';
 import { type CapturedLogs, captureLogs } from '../support/logs';
 
 const PHONE = '+55 11 99876-5432';
 
-function personalBooking(bookingNumber: string): Record<string, unknown> {
-  const body = withCurrentTimestamps(loadFixture('booking-requested'));
-  const data = body.event_data as Record<string, Record<string, unknown>>;
-  (data.slot as Record<string, unknown>).booking_number = bookingNumber;
-  (data as Record<string, unknown>).event_id = `evt-${bookingNumber}`;
-  Object.assign(data.user as Record<string, unknown>, {
-    name: 'Mariana Quintela',
-    email: 'mariana.quintela@example.com',
-    phone_number: PHONE,
+const personalBooking = (bookingNumber: string) =>
+  bookingEvent('booking-requested', {
+    bookingNumber,
+    data: (data) => {
+      Object.assign(data.user as Record<string, unknown>, {
+        name: 'Mariana Quintela',
+        email: 'mariana.quintela@example.com',
+        phone_number: PHONE,
+      });
+    },
   });
-  return body;
-}
 
 describe('request logs (CONTRACT §8)', () => {
   let harness: Harness;

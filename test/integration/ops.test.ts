@@ -1,15 +1,9 @@
 import * as ops from '#lib/ops/commands';
-import { loadFixture, withCurrentTimestamps } from '../support/fixtures';
+import { bookingEvent } from '../support/fixtures';
 import { type Harness, webhookHarness } from '../support/harness';
 
-function bookingFor(wellhubId: string, bookingNumber: string): Record<string, unknown> {
-  const body = withCurrentTimestamps(loadFixture('booking-requested'));
-  const data = body.event_data as Record<string, Record<string, unknown>>;
-  (data.user as Record<string, unknown>).unique_token = wellhubId;
-  (data.slot as Record<string, unknown>).booking_number = bookingNumber;
-  (data as Record<string, unknown>).event_id = `evt-${bookingNumber}`;
-  return body;
-}
+const bookingFor = (wellhubId: string, bookingNumber: string) =>
+  bookingEvent('booking-requested', { wellhubId, bookingNumber });
 
 describe('ops commands', () => {
   let harness: Harness;

@@ -1,17 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { loadFixture, withCurrentTimestamps } from '../support/fixtures';
+import { bookingEvent } from '../support/fixtures';
 import { bodyBytes, type Harness, PREVIOUS_SECRET, SECRET, webhookHarness } from '../support/harness';
 import { countItems } from '../support/table-scan';
 
 const hmac = (secret: string, body: string | Buffer) => createHmac('sha1', secret).update(body).digest('hex');
-
-function freshBooking(bookingNumber: string): Record<string, unknown> {
-  const body = withCurrentTimestamps(loadFixture('booking-requested'));
-  const data = body.event_data as { slot: Record<string, unknown>; event_id: string };
-  data.slot.booking_number = bookingNumber;
-  data.event_id = `evt-${bookingNumber}`;
-  return body;
-}
 
 describe('signature check (X-Gympass-Signature)', () => {
   let harness: Harness;
@@ -26,7 +18,9 @@ describe('signature check (X-Gympass-Signature)', () => {
     ['0x prefix', (body: string) => `0x${hmac(SECRET, body)}`],
     ['the previous secret during a rotation', (body: string) => hmac(PREVIOUS_SECRET, body).toUpperCase()],
   ])('accepts %s', async (name, sign) => {
-    const text = JSON.stringify(freshBooking(`BK_SIG_${name.replace(/\W/g, '')}`));
+    const text = JSON.stringify(
+      bookingEvent('booking-requested', { bookingNumber: `BK_SIG_${name.replace(/\W/g, '')}` }),
+    );
 
     const answer = await harness.deliver('booking-requested', { body: text, signature: sign(text) });
 
@@ -34,7 +28,7 @@ describe('signature check (X-Gympass-Signature)', () => {
   });
 
   it('accepts a pretty-printed body signed over its compact form (the seed says "stringified")', async () => {
-    const body = freshBooking('BK_SIG_COMPACT');
+    const body = bookingEvent('booking-requested', { bookingNumber: 'BK_SIG_COMPACT' });
     const pretty = JSON.stringify(body, null, 2);
 
     const answer = await harness.deliver('booking-requested', {
@@ -53,7 +47,7 @@ describe('signature check (X-Gympass-Signature)', () => {
       refused = await webhookHarness();
     });
 
-    const body = JSON.stringify(freshBooking('BK_SIG_REFUSED'));
+    const body = JSON.stringify(bookingEvent('booking-requested', { bookingNumber: 'BK_SIG_REFUSED' }));
     it.each([
       ['a wrong secret', hmac('not-the-secret', body)],
       ['no header', null],
@@ -82,7 +76,7 @@ describe('signature check (X-Gympass-Signature)', () => {
   });
 
   it('verifies the bytes as received when the gateway base64-encodes the body', async () => {
-    const text = JSON.stringify(freshBooking('BK_SIG_BASE64'));
+    const text = JSON.stringify(bookingEvent('booking-requested', { bookingNumber: 'BK_SIG_BASE64' }));
 
     const answer = await harness.deliver('booking-requested', {
       body: bodyBytes(text),
@@ -97,7 +91,7 @@ describe('secret unavailable', () => {
   it('fails closed with 503 and stores nothing', async () => {
     const harness = await webhookHarness();
     harness.deps.keys.signingKeys = () => Promise.reject(new Error('Secrets Manager unreachable'));
-    const body = JSON.stringify(freshBooking('BK_NO_SECRET'));
+    const body = JSON.stringify(bookingEvent('booking-requested', { bookingNumber: 'BK_NO_SECRET' }));
 
     const answer = await harness.deliver('booking-requested', { body });
 

@@ -3,12 +3,8 @@
  * single-table key schema, so tests neither see each other's items nor need cleaning up between them.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  CreateTableCommand,
-  DeleteTableCommand,
-  DynamoDBClient,
-  UpdateTimeToLiveCommand,
-} from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ensureTable } from '#lib/store/table';
 
 let client: DynamoDBClient | undefined;
 
@@ -23,27 +19,8 @@ function dynamoDb(): DynamoDBClient {
 
 export async function createTestTable(): Promise<string> {
   const name = `test-${randomUUID()}`;
-  await dynamoDb().send(
-    new CreateTableCommand({
-      TableName: name,
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  // DynamoDB Local creates tables ACTIVE at once, so there is nothing to wait for.
-  await dynamoDb().send(
-    new UpdateTimeToLiveCommand({
-      TableName: name,
-      TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
-    }),
-  );
+  // The same definition the local receiver uses; DynamoDB Local creates tables ACTIVE at once.
+  await ensureTable(dynamoDb(), name);
   return name;
 }
 

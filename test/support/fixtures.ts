@@ -61,3 +61,43 @@ export function withCurrentTimestamps(
   }
   return copy;
 }
+
+export type BookingFixture = 'booking-requested' | 'booking-canceled' | 'booking-late-canceled';
+
+export interface EventChanges {
+  readonly bookingNumber?: string;
+  /** Default: `evt-<booking number>` when a booking number is given. */
+  readonly eventId?: string;
+  readonly wellhubId?: string;
+  /** Applied last, to the copy's `event_data`, for anything else a test needs to change. */
+  readonly data?: (data: Record<string, unknown>) => void;
+}
+
+/** A current booking event from its fixture, made distinct by booking number, event id and user. */
+export function bookingEvent(name: BookingFixture, changes: EventChanges = {}): Record<string, unknown> {
+  const body = withCurrentTimestamps(loadFixture(name));
+  const data = body.event_data as Record<string, Record<string, unknown>>;
+  if (changes.bookingNumber !== undefined) {
+    (data.slot as Record<string, unknown>).booking_number = changes.bookingNumber;
+    (data as Record<string, unknown>).event_id = changes.eventId ?? `evt-${changes.bookingNumber}`;
+  } else if (changes.eventId !== undefined) {
+    (data as Record<string, unknown>).event_id = changes.eventId;
+  }
+  if (changes.wellhubId !== undefined)
+    (data.user as Record<string, unknown>).unique_token = changes.wellhubId;
+  changes.data?.(data as Record<string, unknown>);
+  return body;
+}
+
+/** A current booked check-in (it carries no event id) for a booking number and user. */
+export function bookedCheckin(changes: Omit<EventChanges, 'eventId'> = {}): Record<string, unknown> {
+  const body = withCurrentTimestamps(loadFixture('checkin-booking-occurred'));
+  const data = body.event_data as Record<string, Record<string, unknown>>;
+  if (changes.bookingNumber !== undefined) {
+    (data.booking as Record<string, unknown>).booking_number = changes.bookingNumber;
+  }
+  if (changes.wellhubId !== undefined)
+    (data.user as Record<string, unknown>).unique_token = changes.wellhubId;
+  changes.data?.(data as Record<string, unknown>);
+  return body;
+}
