@@ -1,6 +1,11 @@
 import { rmSync } from 'node:fs';
 import { auditServiceLogs, LOG_AUDIT_DIR } from './log-audit';
 
+declare global {
+  // Set by summary-reporter.js, which Jest runs in this process just before the teardown.
+  var wellhubTestSummary: string | undefined;
+}
+
 export default async function globalTeardown(): Promise<void> {
   await globalThis.dynamoDbLocal?.stop();
   globalThis.dynamoDbLocal = undefined;
@@ -11,4 +16,5 @@ export default async function globalTeardown(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   process.stdout.write(`log audit: ${lines} service log lines, ${problems.length} problems\n`);
   if (problems.length > 0) throw new Error(`log audit failed:\n${problems.slice(0, 20).join('\n')}`);
+  if (globalThis.wellhubTestSummary) process.stdout.write(`${globalThis.wellhubTestSummary}\n`);
 }
