@@ -15,6 +15,11 @@ export interface Config {
   readonly secretMaxAgeSeconds: number;
   /** Per-attempt DynamoDB timeout: a slow database must become a 503 well inside Wellhub's 1 s. */
   readonly dynamoDbTimeoutMs: number;
+  /**
+   * How long a request may wait on the database in all before it answers 503 itself: the per-call
+   * timeout alone allows two attempts each for the read and the write, about 1.5 s in the worst case.
+   */
+  readonly responseBudgetMs: number;
   readonly problems: readonly string[];
 }
 
@@ -34,6 +39,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     retentionDays: positiveNumber(env, 'RETENTION_DAYS', 35, problems),
     secretMaxAgeSeconds: positiveNumber(env, 'SECRET_MAX_AGE_SECONDS', 300, problems),
     dynamoDbTimeoutMs: positiveNumber(env, 'DYNAMODB_TIMEOUT_MS', 350, problems),
+    responseBudgetMs: positiveNumber(env, 'RESPONSE_BUDGET_MS', 800, problems),
     problems,
   };
 }

@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { BadRequest, Unavailable } from '#lib/errors';
 import type { EventType } from '#lib/wellhub/routes';
+import { compactForm } from '#lib/wellhub/signature';
 import { bookingNumberOf, type WellhubEvent } from '#lib/wellhub/wellhub-event';
 import { applyToBooking } from './booking';
 import type { BookingRecord, CustomerRecord, EventRecord } from './records';
@@ -59,10 +60,17 @@ export interface ApplyOptions {
 const MAX_ATTEMPTS = 5;
 const DAY_MS = 86_400_000;
 
+/**
+ * Without an event id, the hash of the body in its compact form: the signature check also accepts a
+ * body whose compact form was signed (CONTRACT §2), so hashing the bytes as received would let anyone
+ * holding one request replay it with other whitespace under a new key. Wellhub's retries repeat the
+ * bytes, and a body that is already compact hashes exactly as before.
+ */
 export function eventKeyOf(event: WellhubEvent, receipt: Receipt): EventKey {
   if (event.eventId !== undefined) return { type: event.type, id: event.eventId };
   const bytes = Buffer.from(receipt.body, receipt.bodyIsBase64 ? 'base64' : 'utf8');
-  return { type: event.type, id: `sha256:${createHash('sha256').update(bytes).digest('hex')}` };
+  const canonical = compactForm(bytes) ?? bytes;
+  return { type: event.type, id: `sha256:${createHash('sha256').update(canonical).digest('hex')}` };
 }
 
 /**

@@ -25,6 +25,12 @@ export interface WebhookDeps {
   readonly ledger: Ledger & { quarantine(record: QuarantineRecord): Promise<void> };
   readonly keys: SigningKeysSource;
   readonly retentionDays: number;
+  /**
+   * Milliseconds from the start of a request after which it answers 503 rather than keep waiting on
+   * the database (a write still in flight may land: the retry then answers `duplicate`). Unset: no
+   * limit beyond the clients' own timeouts.
+   */
+  readonly responseBudgetMs?: number;
   /** Configuration problems found at init: while there are any, every request fails closed. */
   readonly problems: readonly string[];
 }
@@ -71,6 +77,7 @@ export function defaultDeps(): WebhookDeps {
     ledger: new DynamoDbStore({ tableName: config.tableName, timeoutMs: config.dynamoDbTimeoutMs }),
     keys: signingKeysSource(config),
     retentionDays: config.retentionDays,
+    responseBudgetMs: config.responseBudgetMs,
     problems: config.problems,
   };
   return defaults;
@@ -93,7 +100,11 @@ export function webhookHandler(eventType: EventType, deps: WebhookDeps = default
       const delivery = deliveryOf(gatewayEvent);
       const event = parseWellhubEvent(route, gatewayEvent.body as unknown);
       delivery.event = event;
-      delivery.outcome = await applyEvent(deps.ledger, event, receiptOf(route, delivery), deps);
+      delivery.outcome = await withinBudget(
+        applyEvent(deps.ledger, event, receiptOf(route, delivery), deps),
+        delivery,
+        deps,
+      );
       return outcomeResponse(delivery.outcome);
     });
 }
@@ -168,18 +179,22 @@ async function quarantine(
   const quarantineId = `${delivery.receivedAt.toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
   const sentType = sentEventType(request.event.body);
   try {
-    await deps.ledger.quarantine({
-      quarantine_id: quarantineId,
-      route: route.path,
-      reason: error.code,
-      message: error.message,
-      received_at: delivery.receivedAt.toISOString(),
-      request_id: delivery.requestId,
-      raw_body: delivery.body,
-      raw_body_base64: delivery.bodyIsBase64,
-      ...(sentType !== undefined ? { event_type: sentType } : {}),
-      expires_at: Math.ceil(delivery.receivedAt.getTime() / 1000 + (deps.retentionDays + 1) * 86_400),
-    });
+    await withinBudget(
+      deps.ledger.quarantine({
+        quarantine_id: quarantineId,
+        route: route.path,
+        reason: error.code,
+        message: error.message,
+        received_at: delivery.receivedAt.toISOString(),
+        request_id: delivery.requestId,
+        raw_body: delivery.body,
+        raw_body_base64: delivery.bodyIsBase64,
+        ...(sentType !== undefined ? { event_type: sentType } : {}),
+        expires_at: Math.ceil(delivery.receivedAt.getTime() / 1000 + (deps.retentionDays + 1) * 86_400),
+      }),
+      delivery,
+      deps,
+    );
   } catch (cause) {
     // Not kept means not answered: 503 makes Wellhub deliver it again.
     logger.error('quarantine write failed', { error: errorName(cause) });
@@ -188,6 +203,29 @@ async function quarantine(
   delivery.quarantineId = quarantineId;
   metrics.singleMetric().addMetric('Quarantined', MetricUnit.Count, 1);
   return undefined;
+}
+
+/**
+ * Database work of one request, cut off when the request's budget runs out: Wellhub stops waiting
+ * after 1 s and retries, so a late 200 is worth less than a prompt 503.
+ */
+async function withinBudget<T>(work: Promise<T>, delivery: Delivery, deps: WebhookDeps): Promise<T> {
+  if (deps.responseBudgetMs === undefined) return work;
+  const remaining = deps.responseBudgetMs - (performance.now() - delivery.startedAt);
+  let timer: NodeJS.Timeout | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Unavailable(`no answer from the database within ${deps.responseBudgetMs} ms`)),
+      Math.max(0, remaining),
+    );
+  });
+  // The work goes on after a timeout; its own failure then has no one left to tell.
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work, expired]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function record(request: WebhookRequest, route: Route, outcome: LoggedOutcome, error?: WebhookError): void {
@@ -249,11 +287,12 @@ function asWebhookError(error: unknown, delivery: Delivery | undefined): Webhook
     const text = delivery
       ? Buffer.from(delivery.body, delivery.bodyIsBase64 ? 'base64' : 'utf8').toString('utf8')
       : '';
-    const message =
-      text.trim() === ''
-        ? 'the body is empty'
-        : describeJsonError(new SyntaxError(cause.message ?? ''), text);
-    return new BadRequest('invalid_json', message);
+    if (text.trim() === '') return new BadRequest('invalid_json', 'the body is empty');
+    const syntaxError = new SyntaxError(cause.message ?? '');
+    // The excerpt helps Wellhub find the mistake; in a log line it could be part of a name or email.
+    return new BadRequest('invalid_json', describeJsonError(syntaxError, text), {
+      logMessage: describeJsonError(syntaxError, text, { excerpt: false }),
+    });
   }
   return new Unavailable('unexpected failure', { cause: error });
 }

@@ -425,9 +425,12 @@ export function parseWellhubEvent(route: Route, body: unknown): WellhubEvent {
     throw new BadRequest('invalid_field', `event_type must be a string, got ${kindOf(sent)}`);
   const type = canonicalEventType(sent);
   if (type === undefined) {
+    // The sender's value goes back to the sender and into quarantine, never into a log line: it is
+    // arbitrary input and may be anything, a name or an email included.
     throw new BadRequest(
       'unknown_event_type',
       `event_type ${quoted(sent)} is not a known Wellhub event type (expected one of ${EVENT_TYPES.join(', ')})`,
+      { logMessage: `event_type (${sent.length} characters) is not a known Wellhub event type` },
     );
   }
   if (type !== route.eventType) {

@@ -78,10 +78,18 @@ function hmac(body: Buffer, secret: string): Buffer {
 }
 
 const HEX_SHA1 = /^[0-9a-fA-F]{40}$/;
-const utf8 = new TextDecoder('utf-8', { fatal: true });
+/**
+ * Keeps a byte order mark in the text: JSON's grammar has none and the body parser refuses one, so a
+ * body starting with it is not JSON here either (a decoder that dropped it would accept a signature
+ * over a text the handler never parses, and quarantine an unsigned request).
+ */
+const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** The body as Wellhub's snippets would have signed it, when it is valid UTF-8 JSON. */
-function compactForm(body: Buffer): Buffer | undefined {
+/**
+ * The body as Wellhub's snippets would have signed it, when it is valid UTF-8 JSON and differs from
+ * the bytes as received; undefined otherwise.
+ */
+export function compactForm(body: Buffer): Buffer | undefined {
   try {
     const text = utf8.decode(body);
     const compact = JSON.stringify(JSON.parse(text));

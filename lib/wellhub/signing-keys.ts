@@ -32,13 +32,27 @@ function fixedKeys(secret: string): SigningKeysSource {
   };
 }
 
+/** Per attempt (two attempts): a fetch that takes longer than this is treated as a failure. */
+const FETCH_TIMEOUT_MS = 350;
+
 /**
  * Cached for `maxAgeSeconds`, then read again, so that a rotation lands within minutes without a
  * cold start. Only the clock drives a fetch: a bad signature never does, so callers cannot make us
  * hammer Secrets Manager.
  */
 export function secretsManagerKeys(secretId: string, maxAgeSeconds: number): SigningKeysSource {
-  const provider = new SecretsProvider({ clientConfig: { maxAttempts: 2 } });
+  const provider = new SecretsProvider({
+    clientConfig: {
+      maxAttempts: 2,
+      // As for the database: without these a stuck Secrets Manager holds the request past Wellhub's
+      // 1 s and the function's timeout, instead of failing closed with a 503 that Wellhub retries.
+      requestHandler: {
+        requestTimeout: FETCH_TIMEOUT_MS,
+        connectionTimeout: FETCH_TIMEOUT_MS,
+        throwOnRequestTimeout: true,
+      },
+    },
+  });
   let parsed: { from: string; keys: SigningKeys } | undefined;
   let inFlight: Promise<SigningKeys> | undefined;
 

@@ -9,7 +9,7 @@ import type { IConstruct } from 'constructs';
 import { SERVICE_NAME as APP_SERVICE_NAME } from '#lib/log';
 import { EVENT_TYPES, ROUTES } from '#lib/wellhub/routes';
 import { OUTCOMES } from '../../infra/app-metrics';
-import { BUNDLE_FILE, REQUIRE_BANNER } from '../../infra/bundle';
+import { BUNDLE_FILE, ENABLE_SOURCE_MAPS, REQUIRE_BANNER } from '../../infra/bundle';
 import { createApp } from '../../infra/create-app';
 import { LOG_QUERIES } from '../../infra/log-queries';
 import { SECRET_LENGTH, type WebhookStack } from '../../infra/webhook-stack';
@@ -151,12 +151,12 @@ describe('WebhookStack functions', () => {
         POWERTOOLS_SERVICE_NAME: APP_SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: 'WellhubWebhooks',
         POWERTOOLS_LOG_LEVEL: 'INFO',
-        NODE_OPTIONS: '--enable-source-maps',
+        ...(ENABLE_SOURCE_MAPS ? { NODE_OPTIONS: '--enable-source-maps' } : {}),
       });
     }
   });
 
-  it('deploys exactly the bundle infra/bundle.ts built: one ESM file and its source map', () => {
+  it('deploys exactly the bundle infra/bundle.ts built: one ESM file (and its map when maps are on)', () => {
     const assemblyDir = path.join(work, 'cdk.out');
     const manifest = JSON.parse(
       readFileSync(path.join(assemblyDir, `${stack.stackName}.assets.json`), 'utf8'),
@@ -167,7 +167,9 @@ describe('WebhookStack functions', () => {
       const source = manifest.files[hash].source as { path: string; packaging: string };
       expect(source.packaging).toBe('zip');
       const assetDir = path.join(assemblyDir, source.path);
-      expect(readdirSync(assetDir).sort()).toEqual([BUNDLE_FILE, `${BUNDLE_FILE}.map`]);
+      expect(readdirSync(assetDir).sort()).toEqual(
+        ENABLE_SOURCE_MAPS ? [BUNDLE_FILE, `${BUNDLE_FILE}.map`] : [BUNDLE_FILE],
+      );
       const deployed = readFileSync(path.join(assetDir, BUNDLE_FILE));
       const built = readFileSync(path.join(work, 'dist', route.functionName, BUNDLE_FILE));
       expect(deployed.equals(built)).toBe(true);
@@ -206,7 +208,7 @@ describe('WebhookStack functions', () => {
               {
                 Sid: 'ReadWriteTable',
                 Effect: 'Allow',
-                Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+                Action: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'],
                 Resource: { 'Fn::GetAtt': [tableId(), 'Arn'] },
               },
               {

@@ -1,4 +1,5 @@
 import { rmSync } from 'node:fs';
+import { recordResult } from '../reliability/support/results';
 import { auditServiceLogs, LOG_AUDIT_DIR } from './log-audit';
 
 declare global {
@@ -15,6 +16,13 @@ export default async function globalTeardown(): Promise<void> {
   const { lines, problems } = auditServiceLogs(dir);
   rmSync(dir, { recursive: true, force: true });
   process.stdout.write(`log audit: ${lines} service log lines, ${problems.length} problems\n`);
+  recordResult({
+    suite: 'log-audit',
+    eventsLost: 0,
+    appliedTwice: 0,
+    logLinesAudited: lines,
+    logLinesLeaking: problems.length,
+  });
   if (problems.length > 0) throw new Error(`log audit failed:\n${problems.slice(0, 20).join('\n')}`);
   if (globalThis.wellhubTestSummary) process.stdout.write(`${globalThis.wellhubTestSummary}\n`);
 }

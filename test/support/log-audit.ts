@@ -6,6 +6,7 @@
  */
 import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { neverLoggedValues } from './known-values';
 
 export const LOG_AUDIT_DIR = 'WELLHUB_LOG_AUDIT_DIR';
 
@@ -23,6 +24,8 @@ export const NEVER_LOGGED = [
   'user@email.com',
   '+5511999999999',
   '99876-5432',
+  // What the reliability suites' generators put into names, emails, phones and secrets.
+  ...neverLoggedValues(),
 ];
 
 const SIGNATURE = /(?<![0-9a-f])[0-9a-f]{40}(?![0-9a-f])/i;

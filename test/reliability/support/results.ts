@@ -1,0 +1,50 @@
+/**
+ * Each suite writes what it tried and what it found into RELIABILITY_RESULTS_DIR (set by
+ * `npm run reliability`); test/reliability/run.ts adds them up into the table. Inside `npm test` the
+ * variable is unset and nothing is written.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const RESULTS_DIR = 'RELIABILITY_RESULTS_DIR';
+
+export interface SuiteResult {
+  readonly suite: string;
+  /** Hostile inputs (requests) tried against the handlers. */
+  readonly inputsTried?: number;
+  /** Faults injected, by kind. */
+  readonly faults?: Record<string, number>;
+  /** Requests sent during a load run. */
+  readonly requestsUnderLoad?: number;
+  /** Distinct events sent that had to end up applied or quarantined. */
+  readonly distinctEvents?: number;
+  readonly eventsLost: number;
+  readonly appliedTwice: number;
+  readonly unsignedAccepted?: number;
+  readonly badInput5xx?: number;
+  /** Service log lines of the whole run read back by the audit (log-audit.ts), and those that failed it. */
+  readonly logLinesAudited?: number;
+  readonly logLinesLeaking?: number;
+  /** Anything else worth a line in the report (latencies, counts). */
+  readonly notes?: Record<string, number | string>;
+}
+
+export function recordResult(result: SuiteResult): void {
+  const dir = process.env[RESULTS_DIR];
+  if (!dir) return;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${result.suite}.json`), `${JSON.stringify(result, null, 2)}\n`);
+}
+
+/** Latency summary in ms, for notes: the benchmarks own the targets, these only report. */
+export function latencySummary(prefix: string, samples: readonly number[]): Record<string, number> {
+  if (samples.length === 0) return {};
+  const sorted = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
+  const round = (n: number) => Math.round(n);
+  return {
+    [`${prefix} p50 ms`]: round(at(0.5)),
+    [`${prefix} p99 ms`]: round(at(0.99)),
+    [`${prefix} max ms`]: round(sorted.at(-1) ?? 0),
+  };
+}
