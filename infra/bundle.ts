@@ -32,11 +32,15 @@ export const REQUIRE_BANNER =
   "import { createRequire as __wellhubCreateRequire } from 'node:module'; const require = __wellhubCreateRequire(import.meta.url);";
 
 /**
- * Source maps cost about 11 ms of cold start (importing a handler: 57 ms without, 68 ms with
- * --enable-source-maps), once per container; in exchange on-call reads stack traces with TypeScript
- * file names and lines. The maps leave the sources out: only line numbers are needed.
+ * Off, because of what `npm run bench` measured (Node 20, importing a handler): 55 ms without a map,
+ * 67-78 ms with --enable-source-maps, once per container. Node scans the whole 440 KB bundle for a
+ * linked map (an empty map still costs ~10 ms), and that alone put cold init at 1.6-1.75x the bare
+ * minimum receiver's, past the 1.5x target. It bought little: the handlers log errors by name and
+ * message, never a stack, so only a crash reported by the Lambda runtime would show minified frames.
+ * Set to true to pay those milliseconds for TypeScript file names and lines in such a trace: the
+ * stack sets NODE_OPTIONS and ships the map (without sources) accordingly, and the tests follow.
  */
-export const ENABLE_SOURCE_MAPS: boolean = true;
+export const ENABLE_SOURCE_MAPS: boolean = false;
 
 /**
  * Options shared by every function. The AWS SDK is bundled rather than taken from the runtime: the

@@ -75,11 +75,12 @@ export class WebhookFunction extends Construct {
               actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
               resources: [this.logGroup.logGroupArn],
             }),
-            // GetItem: the event, booking and Wellhub ID reads; PutItem: every write, including the
-            // Put items inside TransactWriteItems, which IAM authorises one item action at a time.
+            // BatchGetItem: the event, booking and Wellhub ID reads, in one call; PutItem: every write,
+            // including the Put items inside TransactWriteItems, which IAM authorises one item action
+            // at a time.
             new PolicyStatement({
               sid: 'ReadWriteTable',
-              actions: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+              actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'],
               resources: [table.tableArn],
             }),
             new PolicyStatement({

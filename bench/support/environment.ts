@@ -1,0 +1,75 @@
+/**
+ * The environments the benchmark's processes run in. Everything points at loopback: DynamoDB Local,
+ * the fake Secrets Manager, and dummy credentials that keep the SDK from looking for real ones.
+ */
+import { LOCAL_DEFAULTS } from '#lib/local/environment';
+
+export const OURS_TABLE = 'bench-ours';
+export const FLOOR_TABLE = 'bench-floor';
+/** The local receiver's own default, so that the events are signed as `npm start` expects. */
+export const SECRET = LOCAL_DEFAULTS.WELLHUB_WEBHOOK_SECRET;
+export const SECRET_ID = 'wellhub/webhook-secret';
+
+const AWS_LOOPBACK = {
+  AWS_REGION: 'us-east-1',
+  AWS_ACCESS_KEY_ID: 'local',
+  AWS_SECRET_ACCESS_KEY: 'local',
+  AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+} as const;
+
+/** The parent's environment minus anything that could reach real AWS or change Node's behaviour. */
+function base(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (!name.startsWith('AWS_') && !name.startsWith('POWERTOOLS_') && name !== 'NODE_OPTIONS')
+      env[name] = value;
+  }
+  return { ...env, ...AWS_LOOPBACK };
+}
+
+/** Our local receiver, configured as `npm start` configures it (lib/local/environment.ts). */
+export function oursLocalEnv(dynamoDbEndpoint: string): NodeJS.ProcessEnv {
+  return {
+    ...base(),
+    TABLE_NAME: OURS_TABLE,
+    WELLHUB_WEBHOOK_SECRET: SECRET,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoDbEndpoint,
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  };
+}
+
+/** Our function as deployed (infra/webhook-function.ts): the secret comes from Secrets Manager. */
+export function oursLambdaEnv(dynamoDbEndpoint: string, secretsManagerEndpoint: string): NodeJS.ProcessEnv {
+  return {
+    ...base(),
+    TABLE_NAME: OURS_TABLE,
+    WEBHOOK_SECRET_ID: SECRET_ID,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoDbEndpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsManagerEndpoint,
+    RETENTION_DAYS: '35',
+    POWERTOOLS_SERVICE_NAME: 'wellhub-webhooks',
+    POWERTOOLS_METRICS_NAMESPACE: 'WellhubWebhooks',
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+  };
+}
+
+export function floorEnv(dynamoDbEndpoint: string): NodeJS.ProcessEnv {
+  return {
+    ...base(),
+    TABLE_NAME: FLOOR_TABLE,
+    WELLHUB_WEBHOOK_SECRET: SECRET,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoDbEndpoint,
+  };
+}
+
+export const PROFILE_TABLE = 'bench-profile';
+
+/** The in-process profile: our function as deployed (metrics on), with the key from the environment. */
+export function profileEnv(dynamoDbEndpoint: string): NodeJS.ProcessEnv {
+  const {
+    WEBHOOK_SECRET_ID: _id,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: _endpoint,
+    ...env
+  } = oursLambdaEnv(dynamoDbEndpoint, '');
+  return { ...env, TABLE_NAME: PROFILE_TABLE, WELLHUB_WEBHOOK_SECRET: SECRET };
+}
