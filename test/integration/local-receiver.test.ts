@@ -53,7 +53,8 @@ describe('the local receiver (npm start)', () => {
   });
 
   async function start(): Promise<void> {
-    receiver = spawn(TSX, ['bin/start.ts'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
+    // Exactly the README's command: SIGTERM then reaches npm, which must pass it on.
+    receiver = spawn('npm', ['start'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
     const deadline = Date.now() + 45_000;
     while (Date.now() < deadline) {
       const health = await fetch(`${base}/health`).catch(() => undefined);
