@@ -3,7 +3,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy, { type MiddlewareObj, type Request } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { applyEvent, type Ledger, type Outcome } from '#lib/bookings/apply-event';
+import { applyEvent, type Ledger } from '#lib/bookings/apply-event';
 import type { QuarantineRecord } from '#lib/bookings/records';
 import { config } from '#lib/config';
 import { BadRequest, InvalidSignature, PayloadTooLarge, Unavailable, WebhookError } from '#lib/errors';
@@ -13,7 +13,8 @@ import { describeJsonError, parseWellhubEvent } from '#lib/wellhub/parse';
 import { type EventType, type Route, routeOf } from '#lib/wellhub/routes';
 import { verifySignature } from '#lib/wellhub/signature';
 import { type SigningKeysSource, signingKeysSource } from '#lib/wellhub/signing-keys';
-import { bookingNumberOf, type WellhubEvent } from '#lib/wellhub/wellhub-event';
+import { bodyBytes, type Delivery, deliveryOf, findDelivery, openDelivery, receiptOf } from './delivery';
+import { errorName, type LoggedOutcome, recordRequest } from './request-log';
 import { errorResponse, outcomeResponse, type Response } from './responses';
 
 /** Wellhub's events are about 1 KiB; anything past this is not one of them (CONTRACT §5). */
@@ -35,34 +36,8 @@ export interface WebhookDeps {
   readonly problems: readonly string[];
 }
 
-/** What one request learns on its way through the stack. */
-interface Delivery {
-  readonly startedAt: number;
-  readonly receivedAt: Date;
-  readonly requestId: string;
-  readonly body: string;
-  readonly bodyIsBase64: boolean;
-  verified: boolean;
-  signatureForm?: 'raw' | 'compact';
-  signatureKey?: 'current' | 'previous';
-  event?: WellhubEvent;
-  outcome?: Outcome;
-  quarantineId?: string;
-}
-
-type LoggedOutcome =
-  | 'accepted'
-  | 'duplicate'
-  | 'rejected_signature'
-  | 'bad_request'
-  | 'payload_too_large'
-  | 'error';
 type GatewayEvent = APIGatewayProxyEventV2;
 type WebhookRequest = Request<GatewayEvent, Response, Error, Context>;
-
-/** Keyed by the gateway event object, which middy hands unchanged (body aside) to every step. */
-const deliveries = new WeakMap<GatewayEvent, Delivery>();
-let coldStart = true;
 
 /**
  * The signature, not the Content-Type header, says the body is Wellhub's JSON. Middy 6 honours this
@@ -113,25 +88,21 @@ export function webhookHandler(eventType: EventType, deps: WebhookDeps = default
 function observe(route: Route, deps: WebhookDeps): MiddlewareObj<GatewayEvent, Response, Error, Context> {
   return {
     before: (request) => {
-      const { event, context } = request;
-      deliveries.set(event, {
-        startedAt: performance.now(),
-        receivedAt: new Date(),
-        requestId: event.requestContext?.requestId ?? context.awsRequestId,
-        body: event.body ?? '',
-        bodyIsBase64: event.isBase64Encoded === true,
-        verified: false,
-      });
+      openDelivery(request.event, request.context);
     },
-    after: (request) => record(request, route, 'accepted'),
+    after: (request) => {
+      const delivery = findDelivery(request.event);
+      record(request, route, delivery, delivery?.outcome?.status ?? 'accepted');
+    },
     onError: async (request) => {
-      const error = asWebhookError(request.error, deliveries.get(request.event));
+      const delivery = findDelivery(request.event);
+      const error = asWebhookError(request.error, delivery);
       let response = errorResponse(error);
       if (error instanceof BadRequest || error instanceof PayloadTooLarge) {
         response = (await quarantine(request, route, error, deps)) ?? response;
       }
       request.response = response;
-      record(request, route, outcomeOf(error), error);
+      record(request, route, delivery, outcomeOf(error), error);
     },
   };
 }
@@ -142,7 +113,7 @@ function verifyBeforeParsing(deps: WebhookDeps): MiddlewareObj<GatewayEvent, Res
     before: async (request) => {
       if (deps.problems.length > 0) throw new Unavailable(`misconfigured: ${deps.problems.join('; ')}`);
       const delivery = deliveryOf(request.event);
-      const bytes = Buffer.from(delivery.body, delivery.bodyIsBase64 ? 'base64' : 'utf8');
+      const bytes = bodyBytes(delivery);
       const header = headerOf(request.event, 'x-gympass-signature');
       if (bytes.length > MAX_BODY_BYTES) {
         // Always 413; kept for on-call only when it is provably Wellhub's and small enough to store.
@@ -174,7 +145,7 @@ async function quarantine(
   error: BadRequest | PayloadTooLarge,
   deps: WebhookDeps,
 ): Promise<Response | undefined> {
-  const delivery = deliveries.get(request.event);
+  const delivery = findDelivery(request.event);
   if (!delivery?.verified) return undefined;
   const quarantineId = `${delivery.receivedAt.toISOString().replace(/[-:.]/g, '')}-${randomBytes(4).toString('hex')}`;
   const sentType = sentEventType(request.event.body);
@@ -228,54 +199,21 @@ async function withinBudget<T>(work: Promise<T>, delivery: Delivery, deps: Webho
   }
 }
 
-function record(request: WebhookRequest, route: Route, outcome: LoggedOutcome, error?: WebhookError): void {
-  const delivery = deliveries.get(request.event);
-  const status = request.response?.statusCode ?? 503;
-  const finalOutcome: LoggedOutcome =
-    status === 503
-      ? 'error'
-      : outcome === 'accepted' && delivery?.outcome?.status === 'duplicate'
-        ? 'duplicate'
-        : outcome;
-  const latencyMs = delivery ? Math.round((performance.now() - delivery.startedAt) * 100) / 100 : undefined;
-  const event = delivery?.event;
-  const eventType = event?.type ?? route.eventType;
-  const fields = {
-    route: route.path,
-    event_type: eventType,
-    event_id: delivery?.outcome?.eventId ?? event?.eventId,
-    booking_number: event ? bookingNumberOf(event) : undefined,
-    gym_id: event?.gymId,
-    outcome: finalOutcome,
-    status,
-    latency_ms: latencyMs,
-    cold_start: coldStart,
-    request_id: delivery?.requestId,
-    function_request_id: request.context.awsRequestId,
-    signature_form: delivery?.signatureForm,
-    signature_key: delivery?.signatureKey,
-    booking_status: delivery?.outcome?.booking?.status,
-    conflict: delivery?.outcome?.conflict || undefined,
-    quarantine_id: delivery?.quarantineId,
-    error_code: error?.code,
-    error: error instanceof BadRequest ? error.logMessage : error?.message,
-    cause: error?.cause ? errorName(error.cause) : undefined,
-    source_ip:
-      finalOutcome === 'rejected_signature' ? request.event.requestContext?.http?.sourceIp : undefined,
-  };
-  if (finalOutcome === 'error') logger.error('webhook request', fields);
-  else if (fields.conflict || finalOutcome === 'bad_request' || finalOutcome === 'rejected_signature')
-    logger.warn('webhook request', fields);
-  else logger.info('webhook request', fields);
-  // Synchronous from here to the flush, so concurrent requests in one process never mix dimensions.
-  if (coldStart) metrics.captureColdStartMetric(route.functionName);
-  coldStart = false;
-  metrics.addDimensions({ event_type: eventType, outcome: finalOutcome });
-  metrics.addMetric('Requests', MetricUnit.Count, 1);
-  if (latencyMs !== undefined) metrics.addMetric('Latency', MetricUnit.Milliseconds, latencyMs);
-  metrics.publishStoredMetrics();
-  if (finalOutcome === 'rejected_signature')
-    metrics.singleMetric().addMetric('SignatureRejected', MetricUnit.Count, 1);
+function record(
+  request: WebhookRequest,
+  route: Route,
+  delivery: Delivery | undefined,
+  outcome: LoggedOutcome,
+  error?: WebhookError,
+): void {
+  const statusCode = request.response?.statusCode ?? 503;
+  recordRequest(
+    { event: request.event, context: request.context, statusCode },
+    route,
+    delivery,
+    outcome,
+    error,
+  );
 }
 
 /** Middy's JSON parser reports bad JSON as its own 415; everything unknown is our fault. */
@@ -284,9 +222,7 @@ function asWebhookError(error: unknown, delivery: Delivery | undefined): Webhook
   const cause =
     error instanceof Error ? (error.cause as { package?: string; message?: string } | undefined) : undefined;
   if (cause?.package === '@middy/http-json-body-parser') {
-    const text = delivery
-      ? Buffer.from(delivery.body, delivery.bodyIsBase64 ? 'base64' : 'utf8').toString('utf8')
-      : '';
+    const text = delivery ? bodyBytes(delivery).toString('utf8') : '';
     if (text.trim() === '') return new BadRequest('invalid_json', 'the body is empty');
     const syntaxError = new SyntaxError(cause.message ?? '');
     // The excerpt helps Wellhub find the mistake; in a log line it could be part of a name or email.
@@ -304,21 +240,6 @@ function outcomeOf(error: WebhookError): LoggedOutcome {
   return 'error';
 }
 
-function deliveryOf(event: GatewayEvent): Delivery {
-  const delivery = deliveries.get(event);
-  if (!delivery) throw new Error('request was not opened by the observe middleware');
-  return delivery;
-}
-
-function receiptOf(route: Route, delivery: Delivery) {
-  return {
-    route: route.path,
-    body: delivery.body,
-    bodyIsBase64: delivery.bodyIsBase64,
-    receivedAt: delivery.receivedAt,
-  };
-}
-
 function headerOf(event: GatewayEvent, name: string): string | undefined {
   const headers = event.headers ?? {};
   return headers[name] ?? Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
@@ -328,8 +249,4 @@ function headerOf(event: GatewayEvent, name: string): string | undefined {
 function sentEventType(body: unknown): string | undefined {
   if (typeof body !== 'object' || body === null || !('event_type' in body)) return undefined;
   return typeof body.event_type === 'string' ? body.event_type.slice(0, 64) : undefined;
-}
-
-function errorName(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
