@@ -50,12 +50,19 @@ let defaults: WebhookDeps | undefined;
 export function defaultDeps(): WebhookDeps {
   defaults ??= {
     ledger: new DynamoDbStore({ tableName: config.tableName, timeoutMs: config.dynamoDbTimeoutMs }),
+    ...configuredDeps(),
+  };
+  return defaults;
+}
+
+/** Everything but the store, from the configuration: for callers that bring a store of their own. */
+export function configuredDeps(): Omit<WebhookDeps, 'ledger'> {
+  return {
     keys: signingKeysSource(config),
     retentionDays: config.retentionDays,
     responseBudgetMs: config.responseBudgetMs,
     problems: config.problems,
   };
-  return defaults;
 }
 
 /**

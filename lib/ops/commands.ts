@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { QuarantineRecord } from '#lib/bookings/records';
-import { defaultDeps, type WebhookDeps, webhookHandler } from '#lib/http/webhook';
+import { configuredDeps, type WebhookDeps, webhookHandler } from '#lib/http/webhook';
 import { type DynamoDbStore, LinkRefused } from '#lib/store/dynamodb-store';
 import { ROUTES } from '#lib/wellhub/routes';
 import { signBody } from '#lib/wellhub/signature';
@@ -76,7 +76,7 @@ export async function quarantine({ store }: OpsContext, options: { all: boolean 
  * current secret, and marks the quarantine record with what happened. A request that fails again
  * is quarantined again under a new id, with the new reason.
  */
-export async function replay({ store, webhook = defaultDeps() }: OpsContext, quarantineId: string) {
+export async function replay({ store, webhook = configuredDeps() }: OpsContext, quarantineId: string) {
   const record =
     (await store.getQuarantine(quarantineId)) ?? refuse(`no quarantined request ${quarantineId}`);
   if (record.replayed_at !== undefined) {

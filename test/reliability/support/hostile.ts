@@ -321,15 +321,7 @@ const structured: fc.Arbitrary<BodyRecipe> = fc.record({
   ),
   serialization: fc.oneof(
     {
-      arbitrary: fc.constantFrom<Serialization>(
-        'compact',
-        'pretty',
-        'tabs',
-        'crlf',
-        'escaped',
-        'padded',
-        'dup-first',
-      ),
+      arbitrary: fc.constantFrom<Serialization>(...BENIGN_SERIALIZATIONS),
       weight: 4,
     },
     fc.constantFrom<Serialization>(
