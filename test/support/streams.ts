@@ -1,7 +1,6 @@
 /**
- * What the stream poller's tests share: a stream-enabled table on a DynamoDB Local, clients for it, a
- * handler that records what it is given and lets a test wait for it, and a Streams API wrapper that
- * answers some calls with the errors DynamoDB Local gives after hours of running.
+ * What the stream poller's tests share: a stream-enabled table on a DynamoDB Local, clients for it,
+ * and a handler that records what it is given and lets a test wait for it.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
