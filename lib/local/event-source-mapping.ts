@@ -10,7 +10,7 @@ import type { StreamPollerOptions } from '#lib/local/stream-poller';
 import { compareSequenceNumbers, sequenceNumberOf, toLambdaRecord } from '#lib/local/stream-records';
 import { readShard, type ShardReaderContext } from '#lib/local/stream-shard-reader';
 import { describeShards, isReadable, type ShardDescription } from '#lib/local/stream-shards';
-import { Backoff, describeError } from '#lib/local/streams-api';
+import { Backoff, describeError, Wakeup } from '#lib/local/streams-api';
 
 const DEFAULT_BATCH_SIZE = 100;
 const DEFAULT_POLL_INTERVAL_MS = 50;
@@ -35,8 +35,8 @@ export class EventSourceMapping {
   private describing: Promise<void> | undefined;
   private describeNumber = 0;
   private readNumber = 0;
-  private wakeSupervisor: (() => void) | undefined;
-  private wakeRequested = false;
+  /** Wakes the supervisor for a describe before the interval is up. */
+  private readonly describeWakeup = new Wakeup();
   private supervisor: Promise<void> | undefined;
   private stopping: Promise<void> | undefined;
 
@@ -76,7 +76,7 @@ export class EventSourceMapping {
     return new Promise((resolve, reject) => {
       this.waiters.add({ readNumber: this.readNumber, describeNumber: this.describeNumber, resolve, reject });
       // A shard created just before the call must count too: describe now rather than at the next tick.
-      this.wake();
+      this.describeWakeup.wake();
     });
   }
 
@@ -90,7 +90,7 @@ export class EventSourceMapping {
         await this.describe();
         if (backoff.attempts > 0) this.log({ level: 'INFO', message: 'stream describe resumed' });
         backoff.reset();
-        await this.waitForWake(interval);
+        await this.describeWakeup.wait(interval, signal);
       } catch (error) {
         if (signal.aborted) return;
         if (backoff.attempts === 0) {
@@ -99,31 +99,6 @@ export class EventSourceMapping {
         await backoff.wait(signal);
       }
     }
-  }
-
-  private waitForWake(ms: number): Promise<void> {
-    const signal = this.controller.signal;
-    if (this.wakeRequested || signal.aborted) {
-      this.wakeRequested = false;
-      return Promise.resolve();
-    }
-    return new Promise((resolve) => {
-      const done = () => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.wakeSupervisor = undefined;
-        resolve();
-      };
-      const timer = setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-      this.wakeSupervisor = done;
-    });
-  }
-
-  /** Asks for a describe now; one asked for while a describe is running happens right after it. */
-  private wake(): void {
-    if (this.wakeSupervisor) this.wakeSupervisor();
-    else this.wakeRequested = true;
   }
 
   /** Concurrent callers share one DescribeStream pass. */
@@ -261,7 +236,7 @@ export class EventSourceMapping {
     });
     // Its children may be listed already; a describe finds those that are not yet.
     this.startReadableShards();
-    this.wake();
+    this.describeWakeup.wake();
     this.settleWaiters();
   }
 

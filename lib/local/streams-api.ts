@@ -68,6 +68,35 @@ export function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** A wait that someone else can cut short; a wake with nobody waiting cuts the next wait short. */
+export class Wakeup {
+  private waiting: (() => void) | undefined;
+  private requested = false;
+
+  wait(ms: number, signal: AbortSignal): Promise<void> {
+    if (this.requested || signal.aborted) {
+      this.requested = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        this.waiting = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal.addEventListener('abort', done, { once: true });
+      this.waiting = done;
+    });
+  }
+
+  wake(): void {
+    if (this.waiting) this.waiting();
+    else this.requested = true;
+  }
+}
+
 /** Capped exponential backoff with full jitter, so restarts are noticed within a few seconds. */
 export class Backoff {
   private failures = 0;
