@@ -2,23 +2,25 @@
  * `npm run bench`: everything Wellhub's 1 s budget depends on, measured side by side with the floor
  * (bench/baseline/) in one run, so that the ratios hold on a noisy machine. Builds the bundles,
  * starts one DynamoDB Local (in memory, free port) and a fake Secrets Manager, then measures
- * cold init, warm latency and throughput, memory, and the cost of each piece; prints one table and
- * writes bench/results.json. Loopback only; every load is bounded in count and time.
+ * cold init, warm latency and throughput of the receivers alone, how long after its answer an event
+ * is applied (the worker behind the stream), memory, and the cost of each piece; prints one table
+ * and writes bench/results.json. Loopback only; every load is bounded in count and time.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { startDynamoDbLocal } from '#lib/local/dynamodb-local';
 import { toGatewayEvent } from '#lib/local/gateway-event';
-import { ensureTable } from '#lib/store/table';
 import { routeOf } from '#lib/wellhub/routes';
 import { DIST_DIR, REPO_ROOT } from '../infra/bundle';
 import { startFakeSecretsManager } from '../test/support/fake-secrets-manager';
+import { type AppliedPlan, type AppliedResults, measureApplied } from './applied/measure';
 import { measureColdStarts } from './cold/measure';
 import { measurePieces } from './profile/measure';
-import { buildFloor, buildOurs, buildReceivers } from './support/bundles';
+import { buildFloor, buildOurs, buildPipeline, buildReceivers } from './support/bundles';
 import {
+  APPLIED_TABLE,
   FLOOR_TABLE,
   floorEnv,
   OURS_TABLE,
@@ -28,10 +30,13 @@ import {
   profileEnv,
   SECRET,
   SECRET_ID,
+  workerEnv,
 } from './support/environment';
 import { newBookings } from './support/events';
 import { startReceiver } from './support/receiver-process';
-import { buildRows, renderTable } from './support/report';
+import { renderTable } from './support/render';
+import { answerStatus, buildRows } from './support/report';
+import { createBenchTable, dropBenchTable } from './support/tables';
 import { measureWarm, type WarmPlan } from './warm/measure';
 
 /** At least 15 (the issue's floor); each run is one fresh node process. */
@@ -44,9 +49,24 @@ const WARM_PLAN: WarmPlan = {
     { connections: 1, events: 600 },
     { connections: 16, events: 2_000 },
   ],
-  memoryEvents: 20_000,
+  // 10,000 rather than 20,000: in the runs so far the heap is flat and RSS on its plateau from
+  // ~5,000 events on, and the second 10,000 cost two minutes of a run that should take four.
+  memoryEvents: 10_000,
   soakChunk: 2_500,
   runLimitMs: 90_000,
+};
+/**
+ * A few hundred events one at a time; then 16 members booking at the same moment, round after round,
+ * each round applied before the next (latency, not queueing); then a closed-loop burst faster than the
+ * worker applies on DynamoDB Local, for its rate alone. Every event must end `APPLIED`.
+ */
+const APPLIED_PLAN: AppliedPlan = {
+  warmUp: 300,
+  oneAtATime: 300,
+  rounds: { size: 16, count: 40, warmUpRounds: 3, pauseMs: [100, 300] },
+  saturation: { connections: 16, events: 600 },
+  runLimitMs: 60_000,
+  drainLimitMs: 60_000,
 };
 const RESULTS_FILE = join(REPO_ROOT, 'bench', 'results.json');
 
@@ -70,6 +90,7 @@ async function main(): Promise<void> {
   try {
     progress('building the bundles (npm run build) and the floor');
     const ours = buildOurs();
+    const pipelineBundles = buildPipeline();
     const floor = buildFloor(work);
     const receivers = buildReceivers(work);
 
@@ -79,8 +100,10 @@ async function main(): Promise<void> {
     const secrets = await startFakeSecretsManager({ [SECRET_ID]: SECRET });
     cleanups.push(() => secrets.stop());
     const client = new DynamoDBClient({ endpoint: database.endpoint });
-    for (const table of [OURS_TABLE, FLOOR_TABLE, PROFILE_TABLE]) await ensureTable(client, table);
-    client.destroy();
+    cleanups.push(async () => client.destroy());
+    for (const table of [OURS_TABLE, FLOOR_TABLE, PROFILE_TABLE])
+      await createBenchTable(client, table, { stream: false });
+    await createBenchTable(client, APPLIED_TABLE, { stream: true });
 
     progress(`cold init: ${COLD_ROUNDS} rounds over ${ours.length + 1} bundles`);
     const twoRequests = () =>
@@ -98,6 +121,32 @@ async function main(): Promise<void> {
       COLD_ROUNDS,
     );
 
+    // Before the warm runs, on a nearly empty DynamoDB Local (support/tables.ts): after them the same
+    // run took 290 s instead of 40, with DynamoDB Local busy and the worker idle.
+    progress('answered → applied: the pipeline (dist/worker, dist/sweeper) and a receiver on its table');
+    const pipeline = await startReceiver(
+      'pipeline',
+      receivers.pipeline,
+      workerEnv(database.endpoint, DIST_DIR, join(work, 'stream-checkpoint.json')),
+    );
+    cleanups.push(() => pipeline.stop());
+    const appliedReceiver = await startReceiver('ours, applied run', receivers.ours, {
+      ...oursLocalEnv(database.endpoint, APPLIED_TABLE),
+      BENCH_DIST_DIR: DIST_DIR,
+    });
+    cleanups.push(() => appliedReceiver.stop());
+    const applied = await measureApplied(
+      appliedReceiver,
+      pipeline,
+      database.endpoint,
+      APPLIED_TABLE,
+      SECRET,
+      APPLIED_PLAN,
+    );
+    await appliedReceiver.stop();
+    await pipeline.stop();
+    await dropBenchTable(client, APPLIED_TABLE);
+
     progress('warm: starting both receivers');
     const oursReceiver = await startReceiver('ours', receivers.ours, {
       ...oursLocalEnv(database.endpoint),
@@ -114,7 +163,7 @@ async function main(): Promise<void> {
     progress('profile: the pieces, in process');
     const pieces = await measurePieces(profileEnv(database.endpoint), REPO_ROOT);
 
-    const rows = buildRows({ ours, floor, samples, invoked: INVOKED }, warm, pieces);
+    const rows = buildRows({ ours, floor, samples, invoked: INVOKED }, warm, applied, pieces);
     const seconds = (performance.now() - startedAt) / 1000;
     process.stdout.write(`${renderTable(rows)}\n\n`);
     progress(`done in ${seconds.toFixed(0)} s; results in ${RESULTS_FILE}`);
@@ -128,16 +177,25 @@ async function main(): Promise<void> {
           rows,
           cold: {
             bundles: [...ours, floor],
+            pipeline: pipelineBundles,
             samples: Object.fromEntries(samples),
           },
           warm,
+          applied,
           pieces,
         },
         null,
         2,
       )}\n`,
     );
-    checkOutcomes(warm, samples);
+    await checkOutcomes(warm, samples, applied, async (name, eventId) => {
+      const table = name === floor.name ? FLOOR_TABLE : OURS_TABLE;
+      const key = { pk: { S: `EVENT#${eventId}` }, sk: { S: INVOKED } };
+      const { Item } = await client.send(
+        new GetItemCommand({ TableName: table, Key: key, ConsistentRead: true }),
+      );
+      return Item !== undefined;
+    });
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
   }
@@ -155,17 +213,30 @@ function gatewayEvent(body: string, signature: string) {
   });
 }
 
-/** A benchmark of wrong answers is worthless: every new event must be accepted, every replay a duplicate. */
-function checkOutcomes(
+/**
+ * A benchmark of wrong answers is worthless: every new event must be stored and answered 200, every
+ * replay a duplicate, and every stored event applied. A new event answered `duplicate` is stored all
+ * the same (the SDK's second attempt found the write of a first one that timed out but landed): it
+ * is counted on a row of its own, not here, once the cold runs' few are read back from their table
+ * and the pipeline's are seen `APPLIED`.
+ */
+async function checkOutcomes(
   warm: Awaited<ReturnType<typeof measureWarm>>,
   samples: Awaited<ReturnType<typeof measureColdStarts>>,
-): void {
+  applied: AppliedResults,
+  isStored: (bundle: string, eventId: string) => Promise<boolean>,
+): Promise<void> {
   for (const [name, runs] of samples) {
-    const wrong = runs.flatMap((run) => run.invocations).filter((call) => !call.body.includes('"accepted"'));
-    if (wrong.length > 0) {
-      progress(
-        `WARNING: ${name} cold runs answered ${wrong.length} request(s) wrongly, e.g. ${wrong[0]?.body}`,
-      );
+    const calls = runs.flatMap((run) => run.invocations);
+    const wrong = calls.filter((call) => call.status !== 200 || answerStatus(call.body) !== 'accepted');
+    const lost: string[] = [];
+    for (const call of wrong) {
+      const eventId = answerStatus(call.body) === 'duplicate' ? eventIdOf(call.body) : undefined;
+      if (call.status !== 200 || eventId === undefined || !(await isStored(name, eventId)))
+        lost.push(call.body);
+    }
+    if (lost.length > 0) {
+      progress(`WARNING: ${name} cold runs answered ${lost.length} request(s) wrongly, e.g. ${lost[0]}`);
       process.exitCode = 1;
     }
   }
@@ -174,8 +245,8 @@ function checkOutcomes(
       ['ours', run.ours],
       ['floor', run.floor],
     ] as const) {
-      const expected = run.kind === 'new' ? 'accepted' : 'duplicate';
-      const right = result.outcomes[expected] ?? 0;
+      const { accepted = 0, duplicate = 0 } = result.outcomes;
+      const right = run.kind === 'new' ? accepted + duplicate : duplicate;
       if (right !== result.requests || result.cutShort) {
         progress(
           `WARNING: ${name} c=${run.connections} ${run.kind}: ${JSON.stringify(result.outcomes)}${result.cutShort ? ', cut short' : ''}`,
@@ -184,6 +255,33 @@ function checkOutcomes(
       }
     }
   }
+  for (const run of [...applied.runs, applied.saturation]) {
+    const label = `applied run c=${run.connections} ${run.kind}`;
+    if (run.answered !== run.events || run.load.cutShort) {
+      progress(
+        `WARNING: ${label}: ${JSON.stringify(run.load.outcomes)}${run.load.cutShort ? ', cut short' : ''}`,
+      );
+      process.exitCode = 1;
+    }
+    const owed = Object.values(run.notApplied).reduce((sum, count) => sum + count, 0);
+    if (owed > 0) {
+      progress(
+        `WARNING: ${label}: ${owed} events not APPLIED within ${APPLIED_PLAN.drainLimitMs} ms of the last answer: ${JSON.stringify(run.notApplied)}`,
+      );
+      process.exitCode = 1;
+    }
+  }
+}
+
+function eventIdOf(body: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (typeof parsed === 'object' && parsed !== null && 'event_id' in parsed)
+      return typeof parsed.event_id === 'string' ? parsed.event_id : undefined;
+  } catch {
+    // Not JSON: no event id.
+  }
+  return undefined;
 }
 
 main().catch((error: unknown) => {

@@ -7,7 +7,11 @@ import { applyLocalDefaults, isLocal } from '#lib/local/environment';
 const USAGE = `usage: ops <command>
   booking <booking_number>          the booking record and its history
   customer <wellhub_id>             the customer profile a Wellhub ID belongs to
-  event <event_id>                  the stored event (raw body included)
+  event <event_id>                  the stored event: state (RECEIVED, APPLIED, FAILED), attempts,
+                                    last error, raw body
+  failures                          events the pipeline gave up on, with their last error
+  retry <event_id>                  re-drive a failed event (received again, applied now)
+  pending [--wait]                  how much the pipeline still owes; --wait until the stream is done
   quarantine [--all]                signed requests that could not be applied
   replay <quarantine_id>            re-process a quarantined request through its handler
   link <customer_id> <wellhub_id>   attach a Wellhub ID to an existing customer`;
@@ -22,12 +26,17 @@ async function main(argv: string[]): Promise<number> {
   const { config } = await import('#lib/config');
   const { DynamoDbStore } = await import('#lib/store/dynamodb-store');
   const ops = await import('#lib/ops/commands');
-  const context = { store: new DynamoDbStore({ tableName: config.tableName, timeoutMs: 5000 }) };
+  const pipeline = await import('#lib/ops/pipeline');
+  const store = new DynamoDbStore({ tableName: config.tableName, timeoutMs: 5000 });
+  const context = { store, pipeline: { store, now: () => new Date() } };
   const [command, ...args] = argv;
   const run: Record<string, () => Promise<unknown> | undefined> = {
     booking: () => (args[0] ? ops.booking(context, args[0]) : undefined),
     customer: () => (args[0] ? ops.customer(context, args[0]) : undefined),
-    event: () => (args[0] ? ops.event(context, args[0]) : undefined),
+    event: () => (args[0] ? pipeline.event(context, args[0]) : undefined),
+    failures: () => pipeline.failures(context),
+    retry: () => (args[0] ? pipeline.retry(context, args[0]) : undefined),
+    pending: () => (args.includes('--wait') ? pipeline.waitForDrain(store) : pipeline.pending(context)),
     quarantine: () => ops.quarantine(context, { all: args.includes('--all') }),
     replay: () => (args[0] ? ops.replay(context, args[0]) : undefined),
     link: () => (args[0] && args[1] ? ops.link(context, args[0], args[1]) : undefined),

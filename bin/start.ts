@@ -1,7 +1,8 @@
 /**
- * `npm start`: the whole receiver on one machine. DynamoDB Local (data under $DATA_DIR, so a restart
- * loses nothing), the table, and the five Lambda handlers behind http://127.0.0.1:$PORT, each fed
- * the same API Gateway event it gets when deployed.
+ * `npm start`: the whole service on one machine. DynamoDB Local (data under $DATA_DIR, so a restart
+ * loses nothing), the table, the five webhook Lambda handlers behind http://127.0.0.1:$PORT, each fed
+ * the same API Gateway event it gets when deployed, and the pipeline behind them: the worker fed from
+ * the table's stream, and the sweeper every minute.
  */
 import { applyLocalDefaults } from '#lib/local/environment';
 
@@ -15,10 +16,13 @@ async function main(): Promise<void> {
     dataDir: env.DATA_DIR ?? '.data',
   });
   let server: import('node:http').Server | undefined;
+  let pipeline: import('#lib/local/pipeline').LocalPipeline | undefined;
   const stop = async (signal: string) => {
     process.stderr.write(`\n${signal}: stopping\n`);
     server?.close();
     server?.closeAllConnections();
+    // The poller checkpoints what it has handled, so a restart resumes exactly there.
+    await pipeline?.stop();
     await database.stop();
     process.exit(0);
   };
@@ -27,7 +31,21 @@ async function main(): Promise<void> {
 
   const { DynamoDBClient } = await import('@aws-sdk/client-dynamodb');
   const { ensureTable } = await import('#lib/store/table');
-  await ensureTable(new DynamoDBClient({ endpoint: database.endpoint }), env.TABLE_NAME ?? '');
+  const dynamodb = new DynamoDBClient({ endpoint: database.endpoint });
+  await ensureTable(dynamodb, env.TABLE_NAME ?? '');
+
+  const { join } = await import('node:path');
+  const { startLocalPipeline } = await import('#lib/local/pipeline');
+  const worker: typeof import('../functions/worker/index') = await import('../functions/worker/index');
+  const sweeper: typeof import('../functions/sweeper/index') = await import('../functions/sweeper/index');
+  pipeline = await startLocalPipeline({
+    dynamodb,
+    endpoint: database.endpoint,
+    tableName: env.TABLE_NAME ?? '',
+    checkpointFile: join(env.DATA_DIR ?? '.data', 'stream-checkpoint.json'),
+    worker: worker.handler,
+    sweeper: sweeper.handler,
+  });
 
   // Imported only now: the handlers read their configuration when they load.
   const { ROUTES } = await import('#lib/wellhub/routes');
@@ -57,6 +75,7 @@ async function main(): Promise<void> {
         ...ROUTES.map((route) => `  POST ${base}${route.path}`),
         `  GET  ${base}/health`,
         `DynamoDB Local on ${database.endpoint}, table ${env.TABLE_NAME}, data in ${env.DATA_DIR}`,
+        'Pipeline: the worker follows the table stream; the sweeper runs every minute',
         `Webhook secret: ${env.WELLHUB_WEBHOOK_SECRET === 'local-dev-secret' ? 'local-dev-secret (the default; set WELLHUB_WEBHOOK_SECRET to change it)' : 'from WELLHUB_WEBHOOK_SECRET'}`,
         'Ctrl-C stops everything.',
         '',

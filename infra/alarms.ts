@@ -4,8 +4,15 @@ import { Alarm, ComparisonOperator, type IMetric, Stats, TreatMissingData } from
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { quarantinedMetric, signatureRejectedMetric } from './app-metrics';
-import { SERVICE_NAME, type WebhookFunction } from './webhook-function';
+import {
+  failedJobsMetric,
+  overdueJobsMetric,
+  quarantinedMetric,
+  signatureRejectedMetric,
+} from './app-metrics';
+import type { Pipeline } from './pipeline';
+import { SERVICE_NAME } from './service-function';
+import type { WebhookFunction } from './webhook-function';
 
 /** p99 latency above this is close enough to Wellhub's 1 s budget to act on. */
 export const LATENCY_P99_THRESHOLD_MS = 800;
@@ -17,16 +24,27 @@ export const LATENCY_P99_THRESHOLD_MS = 800;
  */
 export const SIGNATURE_REJECTED_THRESHOLD = 5;
 
+/** CONTRACT §15: the stream is meant to apply an event within a second; a minute behind is an incident. */
+export const ITERATOR_AGE_THRESHOLD_MS = 60_000;
+
+/**
+ * Minutes in a row the sweeper must find work overdue before it pages. One overdue sweep is normal (an
+ * event whose retry is due is the sweeper's to run); five in a row means nothing is getting done.
+ */
+export const OVERDUE_MINUTES = 5;
+
 export interface OnCallAlarmsProps {
   readonly stage: string;
   readonly api: HttpApi;
   readonly functions: readonly WebhookFunction[];
+  readonly pipeline: Pipeline;
   readonly topic: ITopic;
 }
 
 /**
- * Everything on-call is paged for; the README ("Operations") says what each alarm means
- * and what to do. Missing data is "OK": no traffic is not an incident.
+ * Everything on-call is paged for; the README ("Operations") says what each alarm means and what to
+ * do. Missing data is "OK" (no traffic is not an incident) except for the sweeper's gauges, which it
+ * reports every minute whatever the traffic.
  */
 export class OnCallAlarms extends Construct {
   readonly alarms: Alarm[] = [];
@@ -90,6 +108,78 @@ export class OnCallAlarms extends Construct {
         description: `The ${name} function was throttled: the account's Lambda concurrency is exhausted.`,
       });
     }
+
+    this.addPipelineAlarms(props.pipeline);
+  }
+
+  private addPipelineAlarms({ worker, sweeper, deadLetterQueue }: Pipeline): void {
+    const minute = Duration.minutes(1);
+    const fiveMinutes = Duration.minutes(5);
+
+    this.add('WorkerErrors', {
+      name: 'worker-errors',
+      metric: worker.function.metricErrors({ period: fiveMinutes, statistic: Stats.SUM }),
+      threshold: 1,
+      // Jobs record their own failures, so an invocation error is a crash, a timeout, or a record the
+      // worker could not even mark as failed: Lambda retries the batch and the stream falls behind.
+      description:
+        'The stream worker crashed, timed out or could not record a failed job: events are applied late until it is fixed (the sweeper keeps re-driving them).',
+    });
+
+    this.add('WorkerIteratorAge', {
+      name: 'worker-iterator-age',
+      metric: worker.function.metric('IteratorAge', { period: minute, statistic: Stats.MAXIMUM }),
+      threshold: ITERATOR_AGE_THRESHOLD_MS,
+      evaluationPeriods: 2,
+      // No batches means nothing is waiting (or the mapping stopped: work-overdue catches that).
+      description:
+        'The stream worker is over a minute behind the table for two minutes: webhooks are stored but not applied. Look at worker-errors and the worker log.',
+    });
+
+    this.add('DeadLetterQueue', {
+      name: 'dead-letter-queue',
+      metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: fiveMinutes,
+        statistic: Stats.MAXIMUM,
+      }),
+      threshold: 1,
+      // A gauge: it stays in ALARM until the messages are read and deleted.
+      description:
+        'The stream gave up on a batch of records after its retries: the sweeper re-drives the events, but the worker has a bug or an outage. Messages hold only shard and sequence numbers.',
+    });
+
+    // The FailedJobs gauge rather than the JobsFailed count: it stays in ALARM until on-call has dealt
+    // with every failed job (`ops failures`, `ops retry`), instead of turning OK five minutes after the
+    // failure whether or not anyone looked. No report keeps the last state: a sweeper that stopped
+    // counting has not fixed anything (work-overdue pages for it).
+    this.add('FailedJobs', {
+      name: 'failed-jobs',
+      metric: failedJobsMetric({ period: fiveMinutes }),
+      threshold: 1,
+      treatMissingData: TreatMissingData.IGNORE,
+      description:
+        'At least one event was given up on and is marked failed: its booking or check-in is not applied. Run `ops failures`, fix the cause, then `ops retry <id>`.',
+    });
+
+    this.add('SweeperErrors', {
+      name: 'sweeper-errors',
+      metric: sweeper.function.metricErrors({ period: fiveMinutes, statistic: Stats.SUM }),
+      // A single failed sweep is redone a minute later; two in five minutes is not a blip.
+      threshold: 2,
+      description:
+        'The sweeper failed twice in five minutes: events the stream missed and retries that are due are not being re-driven. Look at the sweeper log.',
+    });
+
+    this.add('WorkOverdue', {
+      name: 'work-overdue',
+      metric: overdueJobsMetric({ period: minute }),
+      threshold: 1,
+      evaluationPeriods: OVERDUE_MINUTES,
+      // The sweeper reports every minute: five minutes without a report means the safety net itself
+      // is down (schedule disabled, function failing to start), which is as bad as stuck work.
+      treatMissingData: TreatMissingData.BREACHING,
+      description: `Work has been overdue at every sweep for ${OVERDUE_MINUTES} minutes, or the sweeper has stopped reporting: the pipeline is stuck. Check worker-errors, sweeper-errors and \`ops failures\`.`,
+    });
   }
 
   private add(
@@ -101,6 +191,7 @@ export class OnCallAlarms extends Construct {
       description: string;
       evaluationPeriods?: number;
       datapointsToAlarm?: number;
+      treatMissingData?: TreatMissingData;
     },
   ): void {
     const alarm = new Alarm(this, id, {
@@ -111,7 +202,7 @@ export class OnCallAlarms extends Construct {
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: spec.evaluationPeriods ?? 1,
       datapointsToAlarm: spec.datapointsToAlarm ?? spec.evaluationPeriods ?? 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
+      treatMissingData: spec.treatMissingData ?? TreatMissingData.NOT_BREACHING,
     });
     // OK as well as ALARM: on-call learns from the same channel that the incident is over.
     alarm.addAlarmAction(this.action);

@@ -1,7 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import { Metric, type MetricOptions, Stats } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Via } from '#lib/jobs/router';
 import type { EventType } from '#lib/wellhub/routes';
-import { METRICS_NAMESPACE, SERVICE_NAME } from './webhook-function';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './service-function';
 
 /**
  * The metrics the handlers publish in embedded metric format (CONTRACT §8). Names and dimensions
@@ -57,4 +58,37 @@ export function signatureRejectedMetric(options: MetricOptions = {}): Metric {
 /** Powertools' `ColdStart` (Count) by {service, function_name}; function_name is the route's `functionName`. */
 export function coldStartMetric(functionName: string, options: MetricOptions = {}): Metric {
   return appMetric('ColdStart', { function_name: functionName }, { statistic: Stats.SUM, ...options });
+}
+
+/** Where a job ran from (lib/jobs/router.ts): the stream, the sweeper's re-drive, or `ops retry`. */
+export const JOB_VIA = ['stream', 'sweeper', 'ops'] as const satisfies readonly Via[];
+
+/** `ApplyLag` (Milliseconds) by {service, job, via}: from the event's receipt to its application. */
+export function applyLagMetric(via: Via, options: MetricOptions = {}): Metric {
+  return appMetric('ApplyLag', { job: 'applyEvent', via }, { statistic: Stats.p(99), ...options });
+}
+
+/** `JobsApplied` (Count) by {service, job, via}. */
+export function jobsAppliedMetric(via: Via, options: MetricOptions = {}): Metric {
+  return appMetric('JobsApplied', { job: 'applyEvent', via }, { statistic: Stats.SUM, ...options });
+}
+
+/** `JobsFailed` (Count) by {service, job}: an event given up on after its last attempt. */
+export function jobsFailedMetric(options: MetricOptions = {}): Metric {
+  return appMetric('JobsFailed', { job: 'applyEvent' }, { statistic: Stats.SUM, ...options });
+}
+
+/** `JobAttemptsFailed` (Count) by {service, job}: an attempt that will be retried. */
+export function jobAttemptsFailedMetric(options: MetricOptions = {}): Metric {
+  return appMetric('JobAttemptsFailed', { job: 'applyEvent' }, { statistic: Stats.SUM, ...options });
+}
+
+/** `FailedJobs` (Count) by {service}: a gauge, each sweep: how many jobs are FAILED right now. */
+export function failedJobsMetric(options: MetricOptions = {}): Metric {
+  return appMetric('FailedJobs', {}, { statistic: Stats.MAXIMUM, ...options });
+}
+
+/** `OverdueJobs` (Count) by {service}: a gauge, each sweep: how many jobs were due and not done. */
+export function overdueJobsMetric(options: MetricOptions = {}): Metric {
+  return appMetric('OverdueJobs', {}, { statistic: Stats.MAXIMUM, ...options });
 }

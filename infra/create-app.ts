@@ -1,8 +1,8 @@
 import { App, type AppProps, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { BundleOptions } from './bundle';
+import { SERVICE_NAME } from './service-function';
 import { stageConfig } from './stages';
-import { SERVICE_NAME } from './webhook-function';
 import { WebhookStack } from './webhook-stack';
 
 export interface CreateAppOptions extends AppProps {

@@ -10,22 +10,30 @@ import {
   Stats,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { LATENCY_P99_THRESHOLD_MS } from './alarms';
+import { ITERATOR_AGE_THRESHOLD_MS, LATENCY_P99_THRESHOLD_MS } from './alarms';
 import {
+  applyLagMetric,
   coldStartMetric,
+  failedJobsMetric,
+  jobAttemptsFailedMetric,
+  jobsFailedMetric,
   latencyMetric,
   OUTCOMES,
   type Outcome,
+  overdueJobsMetric,
   quarantinedMetric,
   requestsMetric,
   signatureRejectedMetric,
 } from './app-metrics';
-import { SERVICE_NAME, type WebhookFunction } from './webhook-function';
+import type { Pipeline } from './pipeline';
+import { SERVICE_NAME } from './service-function';
+import type { WebhookFunction } from './webhook-function';
 
 export interface WebhookDashboardProps {
   readonly stage: string;
   readonly api: HttpApi;
   readonly functions: readonly WebhookFunction[];
+  readonly pipeline: Pipeline;
   readonly alarms: readonly IAlarm[];
 }
 
@@ -43,7 +51,8 @@ const HEIGHT = 6;
 
 /**
  * The on-call view, top to bottom: alarm states; traffic, latency against the 1 s budget, security
- * signals; what happened to each event type; then per-function health (cold starts, duration, errors).
+ * signals; what happened to each event type; per-function health (cold starts, duration, errors);
+ * then the pipeline after the answer (stream worker, dead letters, failed and overdue work, sweeper).
  */
 export class WebhookDashboard extends Construct {
   readonly dashboard: Dashboard;
@@ -114,6 +123,54 @@ export class WebhookDashboard extends Construct {
       }),
     ];
 
+    const { worker, sweeper, deadLetterQueue } = props.pipeline;
+    const pipeline: IWidget[] = [
+      graph('Worker invocations and errors', {
+        left: [
+          worker.function.metricInvocations({ statistic: Stats.SUM, label: 'invocations' }),
+          worker.function.metricErrors({ statistic: Stats.SUM, label: 'errors', color: Color.RED }),
+        ],
+      }),
+      graph('Stream iterator age (max, ms)', {
+        left: [worker.function.metric('IteratorAge', { statistic: Stats.MAXIMUM, label: 'iterator age' })],
+        leftAnnotations: [{ value: ITERATOR_AGE_THRESHOLD_MS, label: 'alarm', color: Color.ORANGE }],
+      }),
+      graph('Apply lag, receipt to applied (ms)', {
+        left: [
+          applyLagMetric('stream', { statistic: Stats.p(50), label: 'stream p50' }),
+          applyLagMetric('stream', { statistic: Stats.p(99), label: 'stream p99' }),
+          applyLagMetric('sweeper', { statistic: Stats.p(50), label: 'sweeper p50' }),
+          applyLagMetric('sweeper', { statistic: Stats.p(99), label: 'sweeper p99' }),
+        ],
+        leftAnnotations: [{ value: 1000, label: 'target', color: Color.GREEN }],
+      }),
+      graph('Failed and overdue jobs (each sweep)', {
+        left: [
+          failedJobsMetric({ label: 'failed now', color: Color.RED }),
+          overdueJobsMetric({ label: 'overdue', color: Color.ORANGE }),
+        ],
+        right: [
+          jobsFailedMetric({ label: 'given up', color: Color.PURPLE }),
+          jobAttemptsFailedMetric({ label: 'attempts failed', color: Color.BROWN }),
+        ],
+      }),
+      graph('Dead-letter queue (messages)', {
+        left: [
+          deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            statistic: Stats.MAXIMUM,
+            label: 'visible',
+            color: Color.RED,
+          }),
+        ],
+      }),
+      graph('Sweeper invocations and errors', {
+        left: [
+          sweeper.function.metricInvocations({ statistic: Stats.SUM, label: 'invocations' }),
+          sweeper.function.metricErrors({ statistic: Stats.SUM, label: 'errors', color: Color.RED }),
+        ],
+      }),
+    ];
+
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `${SERVICE_NAME}-${props.stage}`,
       defaultInterval: Duration.days(1),
@@ -122,6 +179,7 @@ export class WebhookDashboard extends Construct {
         overview,
         outcomes,
         perFunction,
+        pipeline,
       ],
     });
   }

@@ -1,11 +1,12 @@
 import { type ILogGroup, QueryDefinition, QueryString, type QueryStringProps } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { SERVICE_NAME } from './webhook-function';
+import { SERVICE_NAME } from './service-function';
 
 /**
  * The Logs Insights queries on-call starts from, saved in the console next to the function log
- * groups. They read the one JSON line each request logs (CONTRACT §8, lib/http/webhook.ts); the
- * README's "Operations" section shows the same queries.
+ * groups (the webhooks', the worker's and the sweeper's). They read the one JSON line each request
+ * logs (CONTRACT §8, lib/http/webhook.ts) and the one line each job logs; the README's "Operations"
+ * section shows the same queries.
  */
 export const LOG_QUERIES: Readonly<Record<string, QueryStringProps>> = {
   // Everything that happened to one event or one booking, in order. Replace both placeholders.
@@ -63,6 +64,26 @@ export const LOG_QUERIES: Readonly<Record<string, QueryStringProps>> = {
     filterStatements: ['ispresent(quarantine_id)'],
     sort: '@timestamp desc',
     limit: 100,
+  },
+  // What the worker, the sweeper and `ops retry` did with each event after the answer (lib/jobs/router.ts).
+  // Add `| filter booking_number = "…"` for one booking's story, or `outcome = "failed"` for what paged.
+  jobs: {
+    fields: [
+      '@timestamp',
+      'job',
+      'via',
+      'outcome',
+      'event_type',
+      'event_key',
+      'booking_number',
+      'attempts',
+      'retry_at',
+      'lag_ms',
+      'error',
+    ],
+    filterStatements: ['message = "job"'],
+    sort: '@timestamp desc',
+    limit: 200,
   },
 };
 

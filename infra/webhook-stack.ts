@@ -2,19 +2,22 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps, Validations } from 'a
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { AttributeType, BillingMode, Table } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, BillingMode, ProjectionType, StreamViewType, Table } from 'aws-cdk-lib/aws-dynamodb';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
+import { WORK_INDEX } from '#lib/store/table';
 import { ROUTES } from '#lib/wellhub/routes';
 import { OnCallAlarms } from './alarms';
 import type { BundleOptions } from './bundle';
 import { WebhookDashboard } from './dashboard';
 import { LogQueries } from './log-queries';
+import { Pipeline } from './pipeline';
+import { SERVICE_NAME } from './service-function';
 import type { StageConfig } from './stages';
-import { SERVICE_NAME, WebhookFunction } from './webhook-function';
+import { WebhookFunction } from './webhook-function';
 
 export interface WebhookStackProps extends StackProps {
   readonly stage: StageConfig;
@@ -33,6 +36,7 @@ export class WebhookStack extends Stack {
   readonly secret: Secret;
   readonly api: HttpApi;
   readonly functions: readonly WebhookFunction[];
+  readonly pipeline: Pipeline;
 
   constructor(scope: Construct, id: string, props: WebhookStackProps) {
     super(scope, id, { terminationProtection: props.stage.protectFromDeletion, ...props });
@@ -48,6 +52,17 @@ export class WebhookStack extends Stack {
       timeToLiveAttribute: 'expires_at',
       removalPolicy: RemovalPolicy.RETAIN,
       deletionProtection: stage.protectFromDeletion,
+      // The pipeline's fast path (CONTRACT §9). The worker's filters and jobs read the new image; the old
+      // one costs nothing extra and shows what a write changed when a record is inspected by hand.
+      stream: StreamViewType.NEW_AND_OLD_IMAGES,
+    });
+    // Sparse: only items that still owe work carry these keys (lib/store/table.ts), so the sweeper
+    // reads what is due without scanning the table.
+    this.table.addGlobalSecondaryIndex({
+      indexName: WORK_INDEX,
+      partitionKey: { name: 'work_queue', type: AttributeType.STRING },
+      sortKey: { name: 'work_at', type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
     });
 
     // A plain alphanumeric string: it survives copy and paste into Wellhub's form, and the handlers
@@ -83,6 +98,14 @@ export class WebhookStack extends Stack {
           ...(props.bundle ? { bundle: props.bundle } : {}),
         }),
     );
+
+    this.pipeline = new Pipeline(this, 'Pipeline', {
+      stage: stage.name,
+      table: this.table,
+      logRetention: stage.logRetention,
+      removalPolicy: stage.removalPolicy,
+      ...(props.bundle ? { bundle: props.bundle } : {}),
+    });
 
     this.api = new HttpApi(this, 'Api', {
       apiName: `${SERVICE_NAME}-${stage.name}`,
@@ -150,6 +173,10 @@ export class WebhookStack extends Stack {
       value: secretName,
     });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      description: 'Stream batches the worker gave up on (shard and sequence numbers only)',
+      value: this.pipeline.deadLetterQueue.queueUrl,
+    });
 
     // Not encrypted: CloudWatch cannot publish to a topic under the AWS-managed SNS key, and the
     // notifications carry alarm names and numbers only, no event data.
@@ -164,6 +191,7 @@ export class WebhookStack extends Stack {
       stage: stage.name,
       api: this.api,
       functions: this.functions,
+      pipeline: this.pipeline,
       topic,
     });
 
@@ -171,13 +199,18 @@ export class WebhookStack extends Stack {
       stage: stage.name,
       api: this.api,
       functions: this.functions,
+      pipeline: this.pipeline,
       alarms: alarms.alarms,
     });
     new CfnOutput(this, 'DashboardName', { value: dashboard.dashboard.dashboardName });
 
     new LogQueries(this, 'LogQueries', {
       stage: stage.name,
-      logGroups: this.functions.map((fn) => fn.logGroup),
+      logGroups: [
+        ...this.functions.map((fn) => fn.logGroup),
+        this.pipeline.worker.logGroup,
+        this.pipeline.sweeper.logGroup,
+      ],
     });
   }
 }

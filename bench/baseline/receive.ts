@@ -4,6 +4,9 @@
  * conditional PutItem with the bare DynamoDB client, on the service's own key layout. No framework,
  * no schema, no logging, no Secrets Manager (the key comes from the environment): whatever our
  * receiver costs beyond this is the price of its contract, and the benchmark shows it as a ratio.
+ * Ours now makes the same single call on its request path (lib/store/event-writes.ts `receivedPut`:
+ * one conditional PutItem of the event record) and applies the event after answering, from the
+ * stream, so the two differ in what surrounds that call, not in the database work before the answer.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ConditionalCheckFailedException, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';

@@ -2,7 +2,10 @@
  * Our receiver as `npm start` serves it (lib/local/server.ts, the API Gateway stand-in) in front of
  * the deployable bundles from dist/, on the benchmark's DynamoDB Local instead of one of its own, so
  * that both receivers share one database. Bundled and started by bench/run.ts, like the floor's
- * server: no TypeScript loader runs in either measured process.
+ * server: no TypeScript loader runs in either measured process. Unlike `npm start`, no pipeline runs
+ * here: deployed, the worker is another Lambda, so the receiver's latency and throughput are measured
+ * without it taking the CPU. The answered-to-applied run starts it in a process of its own
+ * (applied/pipeline.ts).
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';

@@ -34,6 +34,14 @@ export function buildOurs(): BuiltBundle[] {
   });
 }
 
+/**
+ * The worker and the sweeper, into dist/ as `npm run build` writes them: the answered-to-applied run
+ * loads them from there (applied/pipeline.ts). Not timed for cold init: no answer waits on them.
+ */
+export function buildPipeline(): BuiltBundle[] {
+  return ['worker', 'sweeper'].map((name) => describe(name, bundleFunction(name).file, []));
+}
+
 export function buildFloor(outDir: string): BuiltBundle {
   const file = join(outDir, FLOOR_BUNDLE, BUNDLE_FILE);
   buildSync({
@@ -45,16 +53,20 @@ export function buildFloor(outDir: string): BuiltBundle {
 }
 
 /**
- * The two HTTP receivers of the warm runs, as single files for plain `node`: tsx would add its
- * loader thread and its transpiling to both processes' memory and CPU.
+ * The two HTTP receivers of the warm runs and the pipeline process of the applied run, as single
+ * files for plain `node`: tsx would add its loader thread and its transpiling to their memory and CPU.
  */
-export function buildReceivers(outDir: string): { ours: string; floor: string } {
+export function buildReceivers(outDir: string): { ours: string; floor: string; pipeline: string } {
   const build = (entry: string, name: string) => {
     const outfile = join(outDir, 'receivers', `${name}.mjs`);
     buildSync({ ...BARE_OPTIONS, entryPoints: [join(REPO_ROOT, 'bench', ...entry.split('/'))], outfile });
     return outfile;
   };
-  return { ours: build('ours/server.ts', 'ours'), floor: build('baseline/server.ts', 'floor') };
+  return {
+    ours: build('ours/server.ts', 'ours'),
+    floor: build('baseline/server.ts', 'floor'),
+    pipeline: build('applied/pipeline.ts', 'pipeline'),
+  };
 }
 
 const BARE_OPTIONS = { ...SHARED_OPTIONS, sourcemap: false } as const;

@@ -6,6 +6,8 @@ import { LOCAL_DEFAULTS } from '#lib/local/environment';
 
 export const OURS_TABLE = 'bench-ours';
 export const FLOOR_TABLE = 'bench-floor';
+/** The answered-to-applied run's own table: its stream carries only that run's events. */
+export const APPLIED_TABLE = 'bench-applied';
 /** The local receiver's own default, so that the events are signed as `npm start` expects. */
 export const SECRET = LOCAL_DEFAULTS.WELLHUB_WEBHOOK_SECRET;
 export const SECRET_ID = 'wellhub/webhook-secret';
@@ -28,10 +30,10 @@ function base(): NodeJS.ProcessEnv {
 }
 
 /** Our local receiver, configured as `npm start` configures it (lib/local/environment.ts). */
-export function oursLocalEnv(dynamoDbEndpoint: string): NodeJS.ProcessEnv {
+export function oursLocalEnv(dynamoDbEndpoint: string, tableName: string = OURS_TABLE): NodeJS.ProcessEnv {
   return {
     ...base(),
-    TABLE_NAME: OURS_TABLE,
+    TABLE_NAME: tableName,
     WELLHUB_WEBHOOK_SECRET: SECRET,
     AWS_ENDPOINT_URL_DYNAMODB: dynamoDbEndpoint,
     POWERTOOLS_METRICS_DISABLED: 'true',
@@ -72,4 +74,22 @@ export function profileEnv(dynamoDbEndpoint: string): NodeJS.ProcessEnv {
     ...env
   } = oursLambdaEnv(dynamoDbEndpoint, '');
   return { ...env, TABLE_NAME: PROFILE_TABLE, WELLHUB_WEBHOOK_SECRET: SECRET };
+}
+
+/**
+ * The worker as deployed (infra/service-function.ts: table name and the Powertools settings, metrics
+ * on), on the answered-to-applied run's table; BENCH_* tell the bench's pipeline process where the
+ * bundles are and where the stream poller keeps its checkpoint.
+ */
+export function workerEnv(dynamoDbEndpoint: string, dist: string, checkpointFile: string): NodeJS.ProcessEnv {
+  return {
+    ...base(),
+    TABLE_NAME: APPLIED_TABLE,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoDbEndpoint,
+    POWERTOOLS_SERVICE_NAME: 'wellhub-webhooks',
+    POWERTOOLS_METRICS_NAMESPACE: 'WellhubWebhooks',
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+    BENCH_DIST_DIR: dist,
+    BENCH_CHECKPOINT_FILE: checkpointFile,
+  };
 }

@@ -1,8 +1,9 @@
 /**
  * Distinct, validly signed Wellhub events for the load generator, built before a run starts so that
- * building them is never timed. Each is a first booking of a new member, the heaviest path of our
- * receiver (event, booking, customer and Wellhub ID written in one transaction): the 1 s budget has
- * to hold for that one, not for the average.
+ * building them is never timed. Each is a first booking of a new member: the receiver stores it with
+ * one PutItem like any event, and it is the heaviest job for the worker behind it (event, booking,
+ * customer and Wellhub ID written in one transaction), which the answered-to-applied figure has to
+ * hold for, not the average.
  */
 import { randomUUID } from 'node:crypto';
 import { signBody } from '#lib/wellhub/signature';

@@ -31,7 +31,15 @@ export interface UsageQuestion {
 export function announce(server: Server): void {
   const address = server.address();
   if (address === null || typeof address === 'string') throw new Error('the receiver has no TCP address');
-  send({ type: 'ready', port: address.port });
+  announceReady(address.port);
+}
+
+/**
+ * Child side, for a process that serves nothing (the pipeline's worker): ready with port 0, and it
+ * reports its usage like a receiver, so that its CPU per event can be read the same way.
+ */
+export function announceReady(port = 0): void {
+  send({ type: 'ready', port });
   process.on('message', (message: UsageQuestion) => {
     if (message.type !== 'usage?') return;
     const cpuMicros = cpuNow();

@@ -1,11 +1,15 @@
 /**
  * The one table `npm run bench` prints: every figure of ours next to the floor's, their ratio, and
- * the issue's target for it where there is one. The benchmark reports; it never fails on a target.
+ * the issue's target for it where there is one. The benchmark reports; it never fails on a target
+ * (only on wrong answers and on events the pipeline did not apply: see run.ts).
  */
+import type { AppliedResults } from '../applied/measure';
+import { ANSWERED_DUPLICATE, appliedRows } from '../applied/report';
 import type { ColdSample } from '../cold/measure';
 import type { Piece } from '../profile/pieces';
 import type { WarmResults } from '../warm/measure';
 import type { BuiltBundle } from './bundles';
+import { kib, mb, ms, ratio, share, us } from './render';
 import { median, p90 } from './stats';
 
 export interface Row {
@@ -31,11 +35,30 @@ const COLD_RATIO = 1.5;
 const COLD_LIMIT_MS = 150;
 const P99_RATIO = 1.25;
 const THROUGHPUT_RATIO = 0.8;
+/**
+ * Duplicates against new events: "still no slower". Both are now exactly one conditional PutItem (a
+ * success for a new event, a failed condition for a duplicate), so the honest ratio is 1× and a run
+ * lands either side of it by chance: the floor, whose two paths are the same call too, showed 0.85-1.15×
+ * from run to run on this machine. 10% of noise is allowed, so that the verdict tells a slower
+ * duplicate path from a coin flip.
+ */
+const DUPLICATE_NOISE = 0.1;
 const RSS_GROWTH_LIMIT = 20_000_000;
 const BUDGET_MS = 1000;
 
-export function buildRows(cold: ColdResults, warm: WarmResults, pieces: readonly Piece[]): Row[] {
-  return [...coldRows(cold), ...warmRows(warm), ...memoryRows(warm), ...pieceRows(pieces)];
+export function buildRows(
+  cold: ColdResults,
+  warm: WarmResults,
+  applied: AppliedResults,
+  pieces: readonly Piece[],
+): Row[] {
+  return [
+    ...coldRows(cold),
+    ...warmRows(warm),
+    ...appliedRows(applied),
+    ...memoryRows(warm),
+    ...pieceRows(pieces),
+  ];
 }
 
 function coldRows(cold: ColdResults): Row[] {
@@ -86,6 +109,9 @@ function coldRows(cold: ColdResults): Row[] {
     ['second request, median', median(secondCall(invoked)), median(secondCall(floorSamples)), '', ''],
   ];
   const total = p90(coldTotal(invoked));
+  const lateDuplicates = (samples: readonly ColdSample[]) =>
+    samples.flatMap((sample) => sample.invocations).filter((call) => answerStatus(call.body) === 'duplicate')
+      .length;
   pairs.push([
     'init + first request, p90',
     total,
@@ -96,7 +122,7 @@ function coldRows(cold: ColdResults): Row[] {
   pairs.forEach(([figure, ours, floor, target, verdict], index) => {
     rows.push({
       ...(index === 0
-        ? { section: `Cold ${cold.invoked}: then two requests (secret fetch, reads, write)` }
+        ? { section: `Cold ${cold.invoked}: then two requests (secret fetch, one PutItem each)` }
         : {}),
       figure,
       ours: ms(ours),
@@ -105,6 +131,15 @@ function coldRows(cold: ColdResults): Row[] {
       target,
       verdict,
     });
+  });
+  // Informational: stored all the same (run.ts checks), and Wellhub has its 200.
+  rows.push({
+    figure: ANSWERED_DUPLICATE,
+    ours: String(lateDuplicates(invoked)),
+    floor: String(lateDuplicates(floorSamples)),
+    ratio: 'n/a',
+    target: '',
+    verdict: '',
   });
 
   const size = cold.ours[0];
@@ -139,7 +174,7 @@ function warmRows(warm: WarmResults): Row[] {
     const label = `c=${run.connections} ${run.kind === 'new' ? 'new events' : 'duplicate retries'}`;
     rows.push(
       {
-        section: `Warm, ${label}: ${ours.requests} requests each through autocannon`,
+        section: `Warm, ${label}: ${ours.requests} requests each through autocannon, receivers alone`,
         figure: 'p50 latency',
         ours: ms(ours.p50Ms),
         floor: ms(floor.p50Ms),
@@ -180,6 +215,17 @@ function warmRows(warm: WarmResults): Row[] {
         verdict: '',
       },
     );
+    if (run.kind === 'new') {
+      // Informational: stored all the same, and Wellhub has its 200 (run.ts).
+      rows.push({
+        figure: ANSWERED_DUPLICATE,
+        ours: String(ours.outcomes.duplicate ?? 0),
+        floor: String(floor.outcomes.duplicate ?? 0),
+        ratio: 'n/a',
+        target: '',
+        verdict: '',
+      });
+    }
   }
 
   const concurrencies = [...new Set(warm.runs.map((run) => run.connections))];
@@ -193,21 +239,26 @@ function warmRows(warm: WarmResults): Row[] {
     const floorRate = retry.floor.requestsPerSecond / fresh.floor.requestsPerSecond;
     rows.push(
       {
-        ...(index === 0 ? { section: 'Duplicates against new events (each receiver against itself)' } : {}),
+        ...(index === 0
+          ? {
+              section:
+                'Duplicates against new events, each receiver against itself: still no slower (same single call; 10% noise allowance)',
+            }
+          : {}),
         figure: `c=${connections} duplicate ÷ new, p99`,
         ours: `${oursP99.toFixed(2)}×`,
         floor: `${floorP99.toFixed(2)}×`,
         ratio: ratio(oursP99, floorP99),
-        target: 'ours ≤1×',
-        verdict: oursP99 <= 1 ? 'ok' : 'MISSED',
+        target: `ours ≤${(1 + DUPLICATE_NOISE).toFixed(1)}×`,
+        verdict: oursP99 <= 1 + DUPLICATE_NOISE ? 'ok' : 'MISSED',
       },
       {
         figure: `c=${connections} duplicate ÷ new, req/s`,
         ours: `${oursRate.toFixed(2)}×`,
         floor: `${floorRate.toFixed(2)}×`,
         ratio: ratio(oursRate, floorRate),
-        target: 'ours ≥1×',
-        verdict: oursRate >= 1 ? 'ok' : 'MISSED',
+        target: `ours ≥${(1 - DUPLICATE_NOISE).toFixed(1)}×`,
+        verdict: oursRate >= 1 - DUPLICATE_NOISE ? 'ok' : 'MISSED',
       },
     );
   });
@@ -271,74 +322,13 @@ function pieceRows(pieces: readonly Piece[]): Row[] {
   }));
 }
 
-function share(part: number, whole: number): string {
-  const percent = (100 * part) / whole;
-  return `${percent < 10 ? percent.toFixed(1) : percent.toFixed(0)}%`;
-}
-
-export function renderTable(rows: readonly Row[]): string {
-  const header = {
-    figure: 'figure',
-    ours: 'ours',
-    floor: 'floor',
-    ratio: 'ratio',
-    target: 'target',
-    verdict: '',
-  };
-  const cells = (row: Omit<Row, 'section'>) => [
-    row.figure,
-    row.ours,
-    row.floor,
-    row.ratio,
-    row.target,
-    row.verdict,
-  ];
-  const widths = cells(header).map((_, column) =>
-    Math.max(...[header, ...rows].map((row) => [...(cells(row)[column] ?? '')].length)),
-  );
-  const line = (row: Omit<Row, 'section'>) =>
-    cells(row)
-      .map((cell, column) =>
-        column === 0 ? pad(cell, widths[column] ?? 0) : padStart(cell, widths[column] ?? 0),
-      )
-      .join('  ')
-      .trimEnd();
-  const out = [line(header)];
-  for (const row of rows) {
-    if (row.section) out.push('', row.section);
-    out.push(`  ${line(row)}`);
+/** The `status` of a 200 answer's body (`accepted`, `duplicate`), if it has one. */
+export function answerStatus(body: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (typeof parsed === 'object' && parsed !== null && 'status' in parsed) return String(parsed.status);
+  } catch {
+    // Not JSON: no status.
   }
-  return out.join('\n');
-}
-
-/** Padding by characters, not UTF-16 units, so `≤` and `×` keep the columns straight. */
-function pad(text: string, width: number): string {
-  return text + ' '.repeat(Math.max(0, width - [...text].length));
-}
-
-function padStart(text: string, width: number): string {
-  return ' '.repeat(Math.max(0, width - [...text].length)) + text;
-}
-
-function ratio(ours: number, floor: number): string {
-  if (!Number.isFinite(ours / floor)) return 'n/a';
-  return `${(ours / floor).toFixed(2)}×`;
-}
-
-function ms(value: number): string {
-  if (!Number.isFinite(value)) return 'n/a';
-  return `${value < 100 ? value.toFixed(1) : value.toFixed(0)} ms`;
-}
-
-function us(value: number): string {
-  if (!Number.isFinite(value)) return 'n/a';
-  return value >= 1000 ? `${(value / 1000).toFixed(2)} ms` : `${value.toFixed(value < 10 ? 1 : 0)} µs`;
-}
-
-function kib(bytes: number): string {
-  return `${(bytes / 1024).toFixed(0)} KiB`;
-}
-
-function mb(bytes: number): string {
-  return `${(bytes / 1e6).toFixed(1)} MB`;
+  return undefined;
 }

@@ -1,4 +1,5 @@
 import type { EventType } from '#lib/wellhub/routes';
+import type { WellhubEvent } from '#lib/wellhub/wellhub-event';
 
 /**
  * What the gym's records hold (CONTRACT §4, §6, §7). Field names are the stored attribute names, so
@@ -55,24 +56,45 @@ export interface CustomerRecord {
   readonly created_from: 'wellhub' | 'manual';
 }
 
+/**
+ * Where an event is in the pipeline (CONTRACT §4, §9): stored `RECEIVED` by the webhook, moved to
+ * `APPLIED` by the one transaction that makes its changes, or `FAILED` after its last attempt.
+ */
+export const EVENT_STATES = ['RECEIVED', 'APPLIED', 'FAILED'] as const;
+export type EventState = (typeof EVENT_STATES)[number];
+
 export interface EventRecord {
   readonly event_key: string;
   readonly event_id?: string;
   readonly event_type: EventType;
   readonly route: string;
+  /** The request that stored it. */
+  readonly request_id: string;
   readonly received_at: string;
   readonly occurred_at: string;
   readonly wellhub_id: string;
   readonly gym_id: string;
   readonly booking_number?: string;
-  readonly customer_id?: string;
-  readonly booking_status?: BookingStatus;
-  readonly conflict?: true;
+  /** The event as parsed at the edge: what applying it needs, without parsing the body again. */
+  readonly payload: WellhubEvent;
   /** The body exactly as received (base64 when the gateway delivered it so). */
   readonly raw_body: string;
   readonly raw_body_base64: boolean;
   /** DynamoDB TTL, epoch seconds. */
   readonly expires_at: number;
+  readonly state: EventState;
+  /** Failed attempts to apply it so far; absent until the first failure. */
+  readonly attempts?: number;
+  readonly last_error?: string;
+  readonly last_attempt_at?: string;
+  readonly applied_at?: string;
+  readonly failed_at?: string;
+  /** Set once applied: what it did. */
+  readonly customer_id?: string;
+  readonly booking_status?: BookingStatus;
+  readonly conflict?: true;
+  /** Set when on-call re-drove it after it had failed. */
+  readonly retried_at?: string;
 }
 
 export interface QuarantineRecord {

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import type { Outcome, Receipt } from '#lib/bookings/apply-event';
+import type { Outcome, Receipt } from '#lib/inbox/receive';
 import type { Route } from '#lib/wellhub/routes';
 import type { WellhubEvent } from '#lib/wellhub/wellhub-event';
 
@@ -53,6 +53,7 @@ export function bodyBytes(delivery: Delivery): Buffer {
 export function receiptOf(route: Route, delivery: Delivery): Receipt {
   return {
     route: route.path,
+    requestId: delivery.requestId,
     body: delivery.body,
     bodyIsBase64: delivery.bodyIsBase64,
     receivedAt: delivery.receivedAt,

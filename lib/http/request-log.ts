@@ -45,8 +45,6 @@ export function recordRequest(
     function_request_id: request.context.awsRequestId,
     signature_form: delivery?.signatureForm,
     signature_key: delivery?.signatureKey,
-    booking_status: delivery?.outcome?.booking?.status,
-    conflict: delivery?.outcome?.conflict || undefined,
     quarantine_id: delivery?.quarantineId,
     error_code: error?.code,
     error: error instanceof BadRequest ? error.logMessage : error?.message,
@@ -55,7 +53,7 @@ export function recordRequest(
       finalOutcome === 'rejected_signature' ? request.event.requestContext?.http?.sourceIp : undefined,
   };
   if (finalOutcome === 'error') logger.error('webhook request', fields);
-  else if (fields.conflict || finalOutcome === 'bad_request' || finalOutcome === 'rejected_signature')
+  else if (finalOutcome === 'bad_request' || finalOutcome === 'rejected_signature')
     logger.warn('webhook request', fields);
   else logger.info('webhook request', fields);
   // Synchronous from here to the flush, so concurrent requests in one process never mix dimensions.

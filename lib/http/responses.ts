@@ -1,6 +1,6 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { Outcome } from '#lib/bookings/apply-event';
 import { BadRequest, type WebhookError } from '#lib/errors';
+import type { Outcome } from '#lib/inbox/receive';
 
 export type Response = APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
 

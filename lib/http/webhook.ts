@@ -3,10 +3,10 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import middy, { type MiddlewareObj, type Request } from '@middy/core';
 import httpJsonBodyParser from '@middy/http-json-body-parser';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import { applyEvent, type Ledger } from '#lib/bookings/apply-event';
 import type { QuarantineRecord } from '#lib/bookings/records';
 import { config } from '#lib/config';
 import { BadRequest, InvalidSignature, PayloadTooLarge, Unavailable, WebhookError } from '#lib/errors';
+import { type Inbox, receiveEvent } from '#lib/inbox/receive';
 import { logger, metrics } from '#lib/log';
 import { DynamoDbStore } from '#lib/store/dynamodb-store';
 import { describeJsonError, parseWellhubEvent } from '#lib/wellhub/parse';
@@ -23,7 +23,7 @@ export const MAX_BODY_BYTES = 64 * 1024;
 const MAX_KEPT_BYTES = 256 * 1024;
 
 export interface WebhookDeps {
-  readonly ledger: Ledger & { quarantine(record: QuarantineRecord): Promise<void> };
+  readonly inbox: Inbox & { quarantine(record: QuarantineRecord): Promise<void> };
   readonly keys: SigningKeysSource;
   readonly retentionDays: number;
   /**
@@ -49,14 +49,14 @@ let defaults: WebhookDeps | undefined;
 /** Built once per Lambda container, outside the handler, so clients and caches are reused. */
 export function defaultDeps(): WebhookDeps {
   defaults ??= {
-    ledger: new DynamoDbStore({ tableName: config.tableName, timeoutMs: config.dynamoDbTimeoutMs }),
+    inbox: new DynamoDbStore({ tableName: config.tableName, timeoutMs: config.dynamoDbTimeoutMs }),
     ...configuredDeps(),
   };
   return defaults;
 }
 
 /** Everything but the store, from the configuration: for callers that bring a store of their own. */
-export function configuredDeps(): Omit<WebhookDeps, 'ledger'> {
+export function configuredDeps(): Omit<WebhookDeps, 'inbox'> {
   return {
     keys: signingKeysSource(config),
     retentionDays: config.retentionDays,
@@ -66,9 +66,10 @@ export function configuredDeps(): Omit<WebhookDeps, 'ledger'> {
 }
 
 /**
- * The handler of one webhook route: verify the signature on the bytes as received, parse, apply
- * the event once, respond; one log line and one set of metrics per request. Every failure maps to
- * a status of CONTRACT §5, and a signed request that cannot be applied is quarantined, not lost.
+ * The handler of one webhook route: verify the signature on the bytes as received, parse, store the
+ * event for the pipeline with one conditional write, respond; one log line and one set of metrics per
+ * request. Every failure maps to a status of CONTRACT §5, and a signed request that cannot be parsed
+ * is quarantined, not lost.
  */
 export function webhookHandler(eventType: EventType, deps: WebhookDeps = defaultDeps()) {
   const route = routeOf(eventType);
@@ -83,7 +84,7 @@ export function webhookHandler(eventType: EventType, deps: WebhookDeps = default
       const event = parseWellhubEvent(route, gatewayEvent.body as unknown);
       delivery.event = event;
       delivery.outcome = await withinBudget(
-        applyEvent(deps.ledger, event, receiptOf(route, delivery), deps),
+        receiveEvent(deps.inbox, event, receiptOf(route, delivery), deps),
         delivery,
         deps,
       );
@@ -158,7 +159,7 @@ async function quarantine(
   const sentType = sentEventType(request.event.body);
   try {
     await withinBudget(
-      deps.ledger.quarantine({
+      deps.inbox.quarantine({
         quarantine_id: quarantineId,
         route: route.path,
         reason: error.code,

@@ -13,6 +13,7 @@ import {
 } from 'node:http';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { toGatewayEvent } from '#lib/local/gateway-event';
+import { lambdaContext } from '#lib/local/lambda-context';
 import { ROUTES } from '#lib/wellhub/routes';
 
 export type LambdaHttpHandler = (
@@ -34,7 +35,6 @@ const FUNCTION_TIMEOUT_MS = 3_000;
 const MEMORY_MB = '256';
 /** How long an oversized upload may keep sending after its 413 before the connection is dropped. */
 const DRAIN_LIMIT_MS = 2_000;
-const ACCOUNT_ID = '000000000000';
 
 interface BoundRoute {
   readonly path: string;
@@ -113,7 +113,14 @@ async function handle(
 
   let result: APIGatewayProxyStructuredResultV2;
   try {
-    result = await route.handler(event, lambdaContext(route, requestId));
+    result = await route.handler(
+      event,
+      lambdaContext(route.functionName, requestId, {
+        timeoutMs: FUNCTION_TIMEOUT_MS,
+        memoryMb: MEMORY_MB,
+        logStreamName: route.logStreamName,
+      }),
+    );
     validateResult(result);
   } catch (error) {
     // Never the body: it carries customers' personal data and is what the signature covers.
@@ -234,28 +241,6 @@ function requestHeaders(raw: readonly string[]): IncomingHttpHeaders {
 function sourceIp(req: IncomingMessage): string {
   const address = req.socket.remoteAddress ?? '127.0.0.1';
   return address.startsWith('::ffff:') ? address.slice('::ffff:'.length) : address;
-}
-
-function lambdaContext(route: BoundRoute, requestId: string): Context {
-  const deadline = Date.now() + FUNCTION_TIMEOUT_MS;
-  const region = process.env.AWS_REGION ?? 'us-east-1';
-  const unsupported = () => {
-    throw new Error('callback-style completion is not supported: return a promise');
-  };
-  return {
-    callbackWaitsForEmptyEventLoop: true,
-    functionName: route.functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:${region}:${ACCOUNT_ID}:function:${route.functionName}`,
-    memoryLimitInMB: MEMORY_MB,
-    awsRequestId: requestId,
-    logGroupName: `/aws/lambda/${route.functionName}`,
-    logStreamName: route.logStreamName,
-    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
-    done: unsupported,
-    fail: unsupported,
-    succeed: unsupported,
-  };
 }
 
 /** API Gateway answers 500 when a function returns something it cannot map; so do we. */

@@ -65,6 +65,9 @@ function toLambdaValue(value: StreamAttributeValue): AttributeValue {
   if (value.L !== undefined) return { L: value.L.map(toLambdaValue) };
   if (value.NULL !== undefined) return { NULL: value.NULL };
   if (value.BOOL !== undefined) return { BOOL: value.BOOL };
+  // The Streams client reads an empty map (`{"M":{}}`) back as `{}`, with its type lost; maps are the
+  // only empty containers the table holds, and refusing the record would block its shard for good.
+  if (Object.keys(value).length === 0) return { M: {} };
   throw new Error(`unsupported attribute value type: ${Object.keys(value).join(', ')}`);
 }
 

@@ -13,7 +13,7 @@ export class OpsRefused extends Error {
 export interface OpsContext {
   readonly store: DynamoDbStore;
   /** What a replay runs with; the deployed functions' own settings unless a test says otherwise. */
-  readonly webhook?: Omit<WebhookDeps, 'ledger'>;
+  readonly webhook?: Omit<WebhookDeps, 'inbox'>;
 }
 
 // DynamoDB returns attributes in no particular order; on-call reads the identity first.
@@ -36,7 +36,6 @@ const HISTORY_ORDER = [
   'conflict',
 ];
 const CUSTOMER_ORDER = ['customer_id', 'wellhub_ids', 'name', 'email', 'phone'];
-const EVENT_ORDER = ['event_key', 'event_id', 'event_type', 'route', 'occurred_at', 'received_at'];
 
 export async function booking({ store }: OpsContext, bookingNumber: string) {
   const record = (await store.getBooking(bookingNumber)) ?? refuse(`no booking ${bookingNumber}`);
@@ -50,14 +49,6 @@ export async function customer({ store }: OpsContext, wellhubId: string) {
   const record =
     (await store.getCustomerByWellhubId(wellhubId)) ?? refuse(`no customer with Wellhub ID ${wellhubId}`);
   return ordered(record, CUSTOMER_ORDER);
-}
-
-/** One record per event type stored under the id (normally exactly one). */
-export async function event({ store }: OpsContext, eventId: string) {
-  const records = await store.getEvents(eventId);
-  if (records.length === 0) refuse(`no event ${eventId}`);
-  const shown = records.map((record) => ordered(record, EVENT_ORDER));
-  return shown.length === 1 ? shown[0] : shown;
 }
 
 /** Quarantined requests still waiting for a replay (all of them with `--all`), oldest first. */
@@ -85,7 +76,7 @@ export async function replay({ store, webhook = configuredDeps() }: OpsContext, 
   const route =
     ROUTES.find((candidate) => candidate.path === record.route) ?? refuse(`unknown route ${record.route}`);
   const keys = await webhook.keys.signingKeys();
-  const handler = webhookHandler(route.eventType, { ...webhook, ledger: store });
+  const handler = webhookHandler(route.eventType, { ...webhook, inbox: store });
   const response = await handler(
     replayEvent(record, signBody(bodyBytes(record), keys.current)),
     replayContext(route.functionName),
@@ -109,7 +100,7 @@ export async function link({ store }: OpsContext, customerId: string, wellhubId:
   return { customer_id: customerId, wellhub_id: wellhubId, linked: true };
 }
 
-function ordered<T extends object>(record: T, first: readonly string[]): T {
+export function ordered<T extends object>(record: T, first: readonly string[]): T {
   const keys = Object.keys(record);
   const rest = keys.filter((key) => !first.includes(key)).sort();
   const entries = [...first.filter((key) => keys.includes(key)), ...rest].map((key) => [
@@ -119,7 +110,7 @@ function ordered<T extends object>(record: T, first: readonly string[]): T {
   return Object.fromEntries(entries) as T;
 }
 
-function refuse(message: string): never {
+export function refuse(message: string): never {
   throw new OpsRefused(message);
 }
 

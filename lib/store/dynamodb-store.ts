@@ -11,15 +11,16 @@ import {
   PutCommand,
   QueryCommand,
   TransactWriteCommand,
-  type TransactWriteCommandInput,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
-import type { CommitResult, EventKey, Ledger, LedgerChange, LedgerState } from '#lib/bookings/apply-event';
+import type { ApplyState, EventChange } from '#lib/bookings/apply-event';
 import type { BookingRecord, CustomerRecord, EventRecord, QuarantineRecord } from '#lib/bookings/records';
 import { Unavailable } from '#lib/errors';
-import { keys, type StoredItem, TTL_ATTRIBUTE } from './table';
-
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+import type { EventKey, Inbox } from '#lib/inbox/receive';
+import type { ApplyStore } from '#lib/jobs/apply-event';
+import type { FailedAttempt } from '#lib/jobs/attempts';
+import { appliedTransaction, failedAttemptUpdate, receivedPut, retryUpdate } from './event-writes';
+import { DUE_QUEUES, FAILED_QUEUE, keys, type StoredItem, TTL_ATTRIBUTE, WORK_INDEX } from './table';
 
 /** Unprocessed keys mean throttling: a short second and third try, well inside Wellhub's 1 s. */
 const BATCH_GET_ATTEMPTS = 3;
@@ -36,8 +37,8 @@ export interface StoreOptions {
   readonly client?: DynamoDBClientConfig;
 }
 
-/** The one store: the single DynamoDB table behind events, bookings, customers and quarantine. */
-export class DynamoDbStore implements Ledger {
+/** The one store: the single DynamoDB table behind events, bookings, customers, quarantine and work. */
+export class DynamoDbStore implements Inbox, ApplyStore {
   readonly #db: DynamoDBDocumentClient;
   readonly #table: string;
 
@@ -54,41 +55,96 @@ export class DynamoDbStore implements Ledger {
     this.#table = options.tableName;
   }
 
-  async read(key: EventKey, bookingNumber: string | undefined, wellhubId: string): Promise<LedgerState> {
-    const eventKey = keys.event(key);
+  /** The request path's one call: a conditional PutItem of the received event (CONTRACT §4). */
+  async receive(key: EventKey, record: EventRecord, dueAt: Date): Promise<'accepted' | 'duplicate'> {
+    try {
+      await this.#db.send(new PutCommand(receivedPut(this.#table, key, record, dueAt)));
+      return 'accepted';
+    } catch (error) {
+      // The SDK's second attempt finds the write of a first one that timed out but landed: that is
+      // this request's own event, not a retry of Wellhub's.
+      if (error instanceof ConditionalCheckFailedException)
+        return error.Item?.request_id?.S === record.request_id ? 'accepted' : 'duplicate';
+      throw unavailable(error);
+    }
+  }
+
+  async loadApplyState(bookingNumber: string | undefined, wellhubId: string): Promise<ApplyState> {
     const bookingKey = bookingNumber === undefined ? undefined : keys.booking(bookingNumber);
     const linkKey = keys.wellhubId(wellhubId);
-    const found = await this.#getAll([eventKey, ...(bookingKey ? [bookingKey] : []), linkKey]);
-    const event = found.get(itemId(eventKey));
+    const found = await this.#getAll([...(bookingKey ? [bookingKey] : []), linkKey]);
     const booking = bookingKey && found.get(itemId(bookingKey));
     const link = found.get(itemId(linkKey));
     return {
-      eventSeen: event !== undefined && !isExpired(event),
       booking: stored<BookingRecord>(booking),
       customerId: link?.customer_id as string | undefined,
     };
   }
 
-  async commit(change: LedgerChange): Promise<CommitResult> {
-    const items = transactItems(this.#table, change);
+  async commitApplied(change: EventChange, at: Date): Promise<'applied' | 'done' | 'contended'> {
     try {
-      if (items.length === 1 && items[0]?.Put) {
-        await this.#db.send(new PutCommand(items[0].Put));
-      } else {
-        await this.#db.send(new TransactWriteCommand({ TransactItems: items }));
-      }
+      await this.#db.send(
+        new TransactWriteCommand({ TransactItems: appliedTransaction(this.#table, change, at) }),
+      );
       return 'applied';
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return 'duplicate';
       if (error instanceof TransactionCanceledException) {
         const codes = (error.CancellationReasons ?? []).map((reason) => reason.Code);
-        if (codes[0] === 'ConditionalCheckFailed') return 'duplicate';
+        if (codes[0] === 'ConditionalCheckFailed') return 'done';
         if (codes.some((code) => code === 'ConditionalCheckFailed' || code === 'TransactionConflict')) {
           return 'contended';
         }
       }
       throw unavailable(error);
     }
+  }
+
+  /** False when the event was no longer `RECEIVED` with that count: someone else moved it first. */
+  async recordFailedAttempt(
+    key: EventKey,
+    previousAttempts: number,
+    failure: FailedAttempt,
+  ): Promise<boolean> {
+    return this.#conditional(
+      new UpdateCommand(failedAttemptUpdate(this.#table, key, previousAttempts, failure)),
+    );
+  }
+
+  async retryFailed(key: EventKey, at: Date): Promise<boolean> {
+    return this.#conditional(new UpdateCommand(retryUpdate(this.#table, key, at)));
+  }
+
+  async getEvent(key: EventKey): Promise<EventRecord | undefined> {
+    const item = await this.#get(keys.event(key));
+    return item === undefined || isExpired(item) ? undefined : stored<EventRecord>(item);
+  }
+
+  /** Work due by `now`, oldest first, from every due queue of the work index (never a scan). */
+  async dueWork(now: Date, limit: number): Promise<Record<string, unknown>[]> {
+    const pages = await Promise.all(
+      DUE_QUEUES.map((queue) => this.#queryWork(queue, { before: now.toISOString(), limit })),
+    );
+    return pages
+      .flat()
+      .sort((a, b) => String(a.work_at).localeCompare(String(b.work_at)))
+      .slice(0, limit);
+  }
+
+  /**
+   * How much work is owed, due or not yet: `waiting` of it failed before and waits for the sweeper,
+   * the rest is the stream's to do now. The oldest `work_at` says how late the pipeline runs.
+   */
+  async pendingWork(): Promise<{ count: number; waiting: number; oldest: string | undefined }> {
+    const pages = await Promise.all(DUE_QUEUES.map((queue) => this.#queryWork(queue, {})));
+    const items = pages.flat();
+    const oldest = items.map((item) => String(item.work_at)).sort()[0];
+    const waiting = items.filter((item) => typeof item.attempts === 'number' && item.attempts > 0).length;
+    return { count: items.length, waiting, oldest };
+  }
+
+  /** Failed jobs, oldest first. */
+  async failures(): Promise<Record<string, unknown>[]> {
+    return this.#queryWork(FAILED_QUEUE, {});
   }
 
   async quarantine(record: QuarantineRecord): Promise<void> {
@@ -256,6 +312,49 @@ export class DynamoDbStore implements Ledger {
     return items;
   }
 
+  async #queryWork(
+    queue: string,
+    options: { before?: string; limit?: number },
+  ): Promise<Record<string, unknown>[]> {
+    const items: Record<string, unknown>[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.#call(() =>
+        this.#db.send(
+          new QueryCommand({
+            TableName: this.#table,
+            IndexName: WORK_INDEX,
+            KeyConditionExpression:
+              options.before === undefined
+                ? 'work_queue = :queue'
+                : 'work_queue = :queue AND work_at <= :before',
+            ExpressionAttributeValues: {
+              ':queue': queue,
+              ...(options.before === undefined ? {} : { ':before': options.before }),
+            },
+            ExclusiveStartKey: start,
+            ...(options.limit === undefined ? {} : { Limit: options.limit }),
+          }),
+        ),
+      );
+      items.push(...(page.Items ?? []));
+      start =
+        options.limit !== undefined && items.length >= options.limit ? undefined : page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  /** A conditional write that may lose to someone else: false then, rather than an error. */
+  async #conditional(command: UpdateCommand): Promise<boolean> {
+    try {
+      await this.#call(() => this.#db.send(command));
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   /** Every database failure other than a lost condition is our fault: 503, so Wellhub retries. */
   async #call<T>(request: () => Promise<T>): Promise<T> {
     try {
@@ -265,61 +364,6 @@ export class DynamoDbStore implements Ledger {
       throw unavailable(error);
     }
   }
-}
-
-function transactItems(table: string, change: LedgerChange): TransactItem[] {
-  const now = Math.floor(Date.now() / 1000);
-  const items: TransactItem[] = [
-    {
-      Put: {
-        TableName: table,
-        Item: { ...keys.event(change.key), kind: 'event', ...change.event },
-        // An expired record that TTL has not deleted yet counts as absent (CONTRACT §4).
-        ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :now',
-        ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
-        ExpressionAttributeValues: { ':now': now },
-      },
-    },
-  ];
-  if (change.booking) {
-    const { record, expectedVersion } = change.booking;
-    items.push({
-      Put: {
-        TableName: table,
-        Item: { ...keys.booking(record.booking_number), kind: 'booking', ...record },
-        ...(expectedVersion === undefined
-          ? { ConditionExpression: 'attribute_not_exists(pk)' }
-          : {
-              ConditionExpression: 'version = :version',
-              ExpressionAttributeValues: { ':version': expectedVersion },
-            }),
-      },
-    });
-  }
-  if (change.customer) {
-    const customer = change.customer;
-    items.push(
-      {
-        Put: {
-          TableName: table,
-          Item: { ...keys.customer(customer.customer_id), kind: 'customer', ...customer },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-      {
-        Put: {
-          TableName: table,
-          Item: {
-            ...keys.wellhubId(customer.wellhub_ids[0] ?? ''),
-            kind: 'wellhub_id',
-            customer_id: customer.customer_id,
-          },
-          ConditionExpression: 'attribute_not_exists(pk)',
-        },
-      },
-    );
-  }
-  return items;
 }
 
 /** Items are written only by this class from these record types, so reading them back is a re-typing. */

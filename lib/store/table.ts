@@ -3,9 +3,11 @@ import {
   DescribeTableCommand,
   type DynamoDBClient,
   ResourceNotFoundException,
+  type TableDescription,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { EventKey } from '#lib/bookings/apply-event';
+import type { EventKey } from '#lib/inbox/receive';
 
 /**
  * The single table's layout. Every item has `pk` and `sk`; the `kind` attribute says what it is.
@@ -16,10 +18,28 @@ import type { EventKey } from '#lib/bookings/apply-event';
  *   WELLHUB#<unique_token>        CUSTOMER       which customer a Wellhub ID belongs to
  *   QUARANTINE                    <id>           signed requests we could not apply (TTL)
  *
+ * The sparse index `work` lists what the pipeline still owes (CONTRACT §9): an item is in it while it
+ * carries `work_queue` and `work_at`. Pending work sits in one of `DUE_SHARDS` queues (`due#<n>`, so
+ * that no single partition takes every write) sorted by when it is due; failed work sits in `failed`.
+ * Done work leaves the index, so the sweeper never scans the table.
+ *
  * Event records are keyed by id *and* type: Wellhub's own examples reuse one id across two event
  * types, and a retry always repeats its type, so scoping by type loses no de-duplication.
  */
 export const TTL_ATTRIBUTE = 'expires_at';
+
+export const WORK_INDEX = 'work';
+export const DUE_SHARDS = 4;
+export const FAILED_QUEUE = 'failed';
+
+/** The due queue an item belongs to: fixed per item, so re-scheduling it stays in one partition. */
+export function dueQueueOf(pk: string): string {
+  let hash = 0;
+  for (let i = 0; i < pk.length; i++) hash = (hash * 31 + pk.charCodeAt(i)) >>> 0;
+  return `due#${hash % DUE_SHARDS}`;
+}
+
+export const DUE_QUEUES: readonly string[] = Array.from({ length: DUE_SHARDS }, (_, n) => `due#${n}`);
 
 export interface StoredItem extends Record<string, unknown> {
   readonly pk: string;
@@ -37,10 +57,11 @@ export const keys = {
   quarantinePartition: 'QUARANTINE',
 } as const;
 
-/** The table as CDK defines it, for the local receiver and tests (DynamoDB Local). */
+/** The table as CDK defines it (stream and index included), for the local receiver and tests. */
 export async function ensureTable(client: DynamoDBClient, tableName: string): Promise<void> {
   try {
-    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table) await upgradeTable(client, Table);
     return;
   } catch (error) {
     if (!(error instanceof ResourceNotFoundException)) throw error;
@@ -52,11 +73,15 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
       AttributeDefinitions: [
         { AttributeName: 'pk', AttributeType: 'S' },
         { AttributeName: 'sk', AttributeType: 'S' },
+        { AttributeName: 'work_queue', AttributeType: 'S' },
+        { AttributeName: 'work_at', AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
+      GlobalSecondaryIndexes: [workIndex],
+      StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
     }),
   );
   await client.send(
@@ -65,4 +90,38 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
       TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
     }),
   );
+}
+
+const workIndex = {
+  IndexName: WORK_INDEX,
+  KeySchema: [
+    { AttributeName: 'work_queue', KeyType: 'HASH' as const },
+    { AttributeName: 'work_at', KeyType: 'RANGE' as const },
+  ],
+  Projection: { ProjectionType: 'ALL' as const },
+};
+
+/** A table made before the pipeline existed gets its stream and index, so old local data keeps working. */
+async function upgradeTable(client: DynamoDBClient, table: TableDescription): Promise<void> {
+  const tableName = table.TableName;
+  if (!table.StreamSpecification?.StreamEnabled) {
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      }),
+    );
+  }
+  if (!table.GlobalSecondaryIndexes?.some((index) => index.IndexName === WORK_INDEX)) {
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [
+          { AttributeName: 'work_queue', AttributeType: 'S' },
+          { AttributeName: 'work_at', AttributeType: 'S' },
+        ],
+        GlobalSecondaryIndexUpdates: [{ Create: workIndex }],
+      }),
+    );
+  }
 }

@@ -49,7 +49,8 @@ describe('stage selection', () => {
     });
     template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
     const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
-    expect(logGroups).toHaveLength(6);
+    // Seven functions (five webhooks, the worker, the sweeper) and the API's access logs.
+    expect(logGroups).toHaveLength(8);
     for (const logGroup of logGroups) {
       expect(logGroup).toMatchObject({ DeletionPolicy: 'Retain', Properties: { RetentionInDays: 60 } });
     }

@@ -16,7 +16,7 @@ import { SECRET_LENGTH, type WebhookStack } from '../../infra/webhook-stack';
 
 /**
  * One synthesized dev app (with an alarm e-mail) shared by every test of this file: synthesis runs
- * cdk-nag and bundles the five functions, so it is done once. The context is cdk.json's, as for
+ * cdk-nag and bundles the seven functions, so it is done once. The context is cdk.json's, as for
  * `cdk synth`; bundles go to a temporary folder so that parallel test files never share one.
  */
 const CDK_CONTEXT = JSON.parse(readFileSync(path.join(__dirname, '../../cdk.json'), 'utf8')).context;
@@ -68,6 +68,13 @@ function refOf(value: unknown): string {
   const id = ref.Ref ?? ref['Fn::GetAtt']?.[0];
   if (!id) throw new Error(`not a reference: ${JSON.stringify(value)}`);
   return id;
+}
+
+/** Every Lambda of the stack by the end of its name: the webhooks, then the pipeline's two. */
+const FUNCTION_NAMES = [...ROUTES.map((r) => r.functionName), 'worker', 'sweeper'];
+
+function logGroupOf(functionName: string): string {
+  return refOf((functionOf(functionName)[1].Properties.LoggingConfig as { LogGroup: unknown }).LogGroup);
 }
 
 const tableId = () => only(ofType('AWS::DynamoDB::Table'))[0];
@@ -178,10 +185,11 @@ describe('WebhookStack functions', () => {
     }
   });
 
-  it('allows each function exactly the calls it makes: its own logs, three table actions, the one secret', () => {
+  it('allows each webhook function exactly the calls it makes: its own logs, one PutItem, the one secret', () => {
+    // Every role carries its whole policy inline (pipeline.test.ts checks the other three roles).
     template.resourceCountIs('AWS::IAM::Policy', 0);
     template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
-    expect(ofType('AWS::IAM::Role')).toHaveLength(ROUTES.length);
+    expect(ofType('AWS::IAM::Role')).toHaveLength(ROUTES.length + 3);
     for (const route of ROUTES) {
       const [, fn] = functionOf(route.functionName);
       const role = resources[refOf(fn.Properties.Role)] as Resource;
@@ -206,9 +214,9 @@ describe('WebhookStack functions', () => {
                 Resource: { 'Fn::GetAtt': [refOf(logGroup), 'Arn'] },
               },
               {
-                Sid: 'ReadWriteTable',
+                Sid: 'WriteTable',
                 Effect: 'Allow',
-                Action: ['dynamodb:BatchGetItem', 'dynamodb:PutItem'],
+                Action: 'dynamodb:PutItem',
                 Resource: { 'Fn::GetAtt': [tableId(), 'Arn'] },
               },
               {
@@ -226,12 +234,11 @@ describe('WebhookStack functions', () => {
 
   it('gives every log group an explicit retention, each function its own', () => {
     const logGroups = ofType('AWS::Logs::LogGroup');
-    expect(logGroups).toHaveLength(ROUTES.length + 1);
+    // Five webhooks, the worker, the sweeper, and the API's access logs.
+    expect(logGroups).toHaveLength(FUNCTION_NAMES.length + 1);
     for (const [, logGroup] of logGroups) expect(logGroup.Properties.RetentionInDays).toBe(14);
-    const used = ROUTES.map((r) =>
-      refOf((functionOf(r.functionName)[1].Properties.LoggingConfig as { LogGroup: unknown }).LogGroup),
-    );
-    expect(new Set(used).size).toBe(ROUTES.length);
+    const used = FUNCTION_NAMES.map(logGroupOf);
+    expect(new Set(used).size).toBe(FUNCTION_NAMES.length);
   });
 });
 
@@ -244,15 +251,11 @@ describe('WebhookStack data', () => {
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       TimeToLiveSpecification: { AttributeName: 'expires_at', Enabled: true },
     });
-    expect(table.Properties.GlobalSecondaryIndexes).toBeUndefined();
+    // The stream and the `work` index are the pipeline's (pipeline.test.ts).
     expect(table.Properties.LocalSecondaryIndexes).toBeUndefined();
   });
 
@@ -297,17 +300,26 @@ describe('WebhookStack observability', () => {
         'quarantined',
         'signature-rejected',
         ...ROUTES.flatMap((r) => [`${r.functionName}-errors`, `${r.functionName}-throttles`]),
+        'worker-errors',
+        'worker-iterator-age',
+        'dead-letter-queue',
+        'failed-jobs',
+        'sweeper-errors',
+        'work-overdue',
       ]
         .map((name) => `wellhub-webhooks-dev-${name}`)
         .sort(),
     );
-    for (const props of Object.values(alarms())) {
+    // Only the sweeper's gauges, reported every minute whatever the traffic, read anything into silence.
+    const missingData: Record<string, string> = { 'failed-jobs': 'ignore', 'work-overdue': 'breaching' };
+    for (const [name, props] of Object.entries(alarms())) {
       expect(props).toMatchObject({
         AlarmActions: [{ Ref: topicId() }],
         OKActions: [{ Ref: topicId() }],
-        TreatMissingData: 'notBreaching',
+        TreatMissingData: missingData[name.replace('wellhub-webhooks-dev-', '')] ?? 'notBreaching',
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       });
+      expect(String(props.AlarmDescription)).toMatch(/Runbook: README, Operations, alarm "[a-z0-9-]+"\.$/);
     }
   });
 
@@ -423,16 +435,14 @@ describe('WebhookStack observability', () => {
     );
   });
 
-  it('saves the Logs Insights queries over the five function log groups', () => {
+  it('saves the Logs Insights queries over the seven function log groups', () => {
     const queries = ofType('AWS::Logs::QueryDefinition');
     expect(queries.map(([, q]) => q.Properties.Name).sort()).toEqual(
       Object.keys(LOG_QUERIES)
         .map((name) => `wellhub-webhooks-dev/${name}`)
         .sort(),
     );
-    const functionLogGroups = ROUTES.map((r) =>
-      refOf((functionOf(r.functionName)[1].Properties.LoggingConfig as { LogGroup: unknown }).LogGroup),
-    );
+    const functionLogGroups = FUNCTION_NAMES.map(logGroupOf);
     for (const [, query] of queries) {
       expect((query.Properties.LogGroupNames as unknown[]).map(refOf)).toEqual(functionLogGroups);
     }
@@ -466,11 +476,13 @@ describe('WebhookStack cdk-nag', () => {
     expect(existsSync(path.join(work, 'cdk.out', `${stack.stackName}.template.json`))).toBe(true);
   });
 
-  it('acknowledges only the unauthenticated routes and the unrotated secret, each with a reason', () => {
+  it('acknowledges only the routes, the secret, the DLQ and ListStreams on "*", each with a reason', () => {
     const acks = acknowledgements(app);
     expect(acks.map(({ path: p, id }) => `${id} ${p}`).sort()).toEqual(
       [
         'AwsSolutions-SMG4 WellhubWebhooks-dev/WebhookSecret',
+        'AwsSolutions-SQS3 WellhubWebhooks-dev/Pipeline/DeadLetterQueue',
+        'AwsSolutions-IAM5[Resource::*] WellhubWebhooks-dev/Pipeline/Worker/Role',
         ...ROUTES.map(
           (r) => `AwsSolutions-APIG4 WellhubWebhooks-dev/Api/POST--${r.path.slice(1).replaceAll('/', '--')}`,
         ),

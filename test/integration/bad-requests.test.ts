@@ -125,6 +125,7 @@ describe('replaying a quarantined request', () => {
       status: 200,
       response: { status: 'accepted', event_id: 'evt-BK_REPLAY' },
     });
+    await harness.drain();
     expect((await harness.store.getBooking('BK_REPLAY'))?.status).toBe('REQUESTED');
     expect(await ops.quarantine({ store: harness.store }, { all: false })).toHaveLength(0);
     await expect(

@@ -21,6 +21,7 @@ describe('idempotency under Wellhub retries (CONTRACT §4)', () => {
     const statuses = answers.map((answer) => `${answer.status} ${answer.body.status}`);
     expect(statuses.filter((s) => s === '200 accepted')).toHaveLength(1);
     expect(statuses.filter((s) => s === '200 duplicate')).toHaveLength(19);
+    await harness.drain();
     const booking = await harness.store.getBooking('BK_STORM');
     expect(booking?.history).toHaveLength(1);
     expect(booking?.version).toBe(1);
@@ -35,6 +36,7 @@ describe('idempotency under Wellhub retries (CONTRACT §4)', () => {
 
     expect(answers.filter((answer) => answer.body.status === 'accepted')).toHaveLength(1);
     expect(answers.filter((answer) => answer.body.status === 'duplicate')).toHaveLength(19);
+    await harness.drain();
     expect((await harness.store.getBooking('BK_STORM_CHECKIN'))?.history).toHaveLength(1);
   });
 
@@ -49,6 +51,7 @@ describe('idempotency under Wellhub retries (CONTRACT §4)', () => {
     const answers = await Promise.all(deliveries);
 
     expect(answers.every((answer) => answer.status === 200)).toBe(true);
+    await harness.drain();
     const booking = await harness.store.getBooking('BK_RACE');
     expect(booking?.history.map((entry) => entry.event_id).sort()).toEqual(['evt-race-can', 'evt-race-req']);
     expect(booking?.status).toBe('CANCELED');
@@ -63,6 +66,7 @@ describe('idempotency under Wellhub retries (CONTRACT §4)', () => {
       harness.deliver('booking-requested', { body: second }),
     ]);
 
+    await harness.drain();
     const customer = await harness.store.getCustomerByWellhubId('9990000000001');
     expect(customer).toBeDefined();
     expect((await harness.store.getBooking('BK_NEW_1'))?.customer_id).toBe(customer?.customer_id);
@@ -77,6 +81,7 @@ describe('idempotency under Wellhub retries (CONTRACT §4)', () => {
       body: event('booking-requested', 'BK_KNOWN_2', 'evt-k2', '9990000000002'),
     });
 
+    await harness.drain();
     const one = await harness.store.getBooking('BK_KNOWN_1');
     const two = await harness.store.getBooking('BK_KNOWN_2');
     expect(one?.customer_id).toBeDefined();
@@ -94,9 +99,11 @@ describe('out-of-order events (CONTRACT §6)', () => {
     await harness.deliver('booking-canceled', {
       body: event('booking-canceled', 'BK_OOO_1', 'evt-o1-can'),
     });
+    await harness.drain();
     await harness.deliver('booking-requested', {
       body: event('booking-requested', 'BK_OOO_1', 'evt-o1-req'),
     });
+    await harness.drain();
 
     const booking = await harness.store.getBooking('BK_OOO_1');
     expect(booking?.status).toBe('CANCELED');
@@ -109,9 +116,11 @@ describe('out-of-order events (CONTRACT §6)', () => {
 
   it('keeps a check-in that came first, and flags the later late cancellation as a conflict', async () => {
     await harness.deliver('checkin-booking-occurred', { body: checkin('BK_OOO_2') });
+    await harness.drain();
     await harness.deliver('booking-late-canceled', {
       body: event('booking-late-canceled', 'BK_OOO_2', 'evt-o2-late'),
     });
+    await harness.drain();
 
     const booking = await harness.store.getBooking('BK_OOO_2');
     expect(booking?.status).toBe('CHECKED_IN');

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { signBody } from '#lib/wellhub/signature';
-import { loadFixture, withCurrentTimestamps } from '../support/fixtures';
+import { type BookingFixture, bookingEvent, loadFixture, withCurrentTimestamps } from '../support/fixtures';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
@@ -28,7 +28,10 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-/** `npm start`, as a user runs it, on ports and a data folder of its own. */
+/**
+ * `npm start`, as a user runs it, on ports and a data folder of its own: the receiver, the pipeline
+ * behind it, and on-call's CLI, with every assertion on records made after the pipeline has drained.
+ */
 describe('the local receiver (npm start)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'wellhub-data-'));
   let env: NodeJS.ProcessEnv;
@@ -92,7 +95,15 @@ describe('the local receiver (npm start)', () => {
     }
   }
 
+  /** Waits on the pipeline itself: `ops pending --wait` returns once the stream has applied everything. */
+  async function drained(): Promise<void> {
+    const result = await ops('pending', '--wait');
+    expect(result).toMatchObject({ code: 0, out: { pending: 0 } });
+  }
+
   const booking = JSON.stringify(withCurrentTimestamps(loadFixture('booking-requested')));
+  const event = (name: BookingFixture, bookingNumber: string, wellhubId: string) =>
+    JSON.stringify(bookingEvent(name, { bookingNumber, wellhubId }));
 
   it('serves the routes, including under the reference example prefix, with the default secret', async () => {
     await start();
@@ -105,7 +116,49 @@ describe('the local receiver (npm start)', () => {
     expect((await post('/booking/requested', '{"event_type": 01}')).status).toBe(400);
   });
 
+  it('applies 20 concurrent identical deliveries once: 1 accepted, 19 duplicates, one history entry', async () => {
+    const body = event('booking-requested', 'BK_LOCAL_STORM', '7770000000001');
+
+    const answers = await Promise.all(Array.from({ length: 20 }, () => post('/booking/requested', body)));
+
+    expect(answers.filter((answer) => answer.body.status === 'accepted')).toHaveLength(1);
+    expect(answers.filter((answer) => answer.body.status === 'duplicate')).toHaveLength(19);
+    await drained();
+    expect((await ops('booking', 'BK_LOCAL_STORM')).out).toMatchObject({
+      status: 'REQUESTED',
+      history: [expect.objectContaining({ event_type: 'booking-requested' })],
+    });
+    expect((await ops('event', 'evt-BK_LOCAL_STORM')).out).toMatchObject({ state: 'APPLIED' });
+  });
+
+  it('applies a cancellation that arrives before its request, and never reopens the booking', async () => {
+    await post('/booking/cancelation', event('booking-canceled', 'BK_LOCAL_OOO', '7770000000002'));
+    await drained();
+    await post('/booking/requested', event('booking-requested', 'BK_LOCAL_OOO', '7770000000002'));
+    await drained();
+
+    const shown = (await ops('booking', 'BK_LOCAL_OOO')).out as { status: string; history: unknown[] };
+    expect(shown.status).toBe('CANCELED');
+    expect(shown.history).toEqual([
+      expect.objectContaining({ event_type: 'booking-canceled', status: 'CANCELED' }),
+      expect.objectContaining({ event_type: 'booking-requested', status: 'CANCELED' }),
+    ]);
+  });
+
+  it('creates one customer when two first bookings of a new member arrive at once', async () => {
+    await Promise.all([
+      post('/booking/requested', event('booking-requested', 'BK_LOCAL_NEW_1', '7770000000003')),
+      post('/booking/requested', event('booking-requested', 'BK_LOCAL_NEW_2', '7770000000003')),
+    ]);
+    await drained();
+
+    const customer = (await ops('customer', '7770000000003')).out as { customer_id: string };
+    expect((await ops('booking', 'BK_LOCAL_NEW_1')).out).toMatchObject({ customer_id: customer.customer_id });
+    expect((await ops('booking', 'BK_LOCAL_NEW_2')).out).toMatchObject({ customer_id: customer.customer_id });
+  });
+
   it('answers on-call through the ops CLI from the same database', async () => {
+    await drained();
     const shown = await ops('booking', 'BK_A1B2C3');
     expect(shown.code).toBe(0);
     expect(shown.out).toMatchObject({
@@ -135,7 +188,14 @@ describe('the local receiver (npm start)', () => {
       status: 200,
       body: { status: 'duplicate', event_id: '7e8cbb0f-9681-4d3e-8c36-2b3dd6ecbadb' },
     });
+    await post('/booking/cancelation', event('booking-canceled', 'BK_LOCAL_STORM', '7770000000001'));
+    await drained();
     expect((await ops('booking', 'BK_A1B2C3')).out).toMatchObject({ history: [expect.anything()] });
+    expect((await ops('booking', 'BK_LOCAL_STORM')).out).toMatchObject({
+      status: 'CANCELED',
+      history: [expect.anything(), expect.anything()],
+    });
+    expect((await ops('booking', 'BK_LOCAL_NEW_2')).out).toMatchObject({ status: 'REQUESTED' });
     expect(await stop()).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
 import * as ops from '#lib/ops/commands';
+import * as pipelineOps from '#lib/ops/pipeline';
 import { bookingEvent } from '../support/fixtures';
 import { type Harness, webhookHarness } from '../support/harness';
 
@@ -11,6 +12,7 @@ describe('ops commands', () => {
   beforeAll(async () => {
     harness = await webhookHarness();
     await harness.deliver('booking-requested', { body: bookingFor('5550000000001', 'BK_OPS_1') });
+    await harness.drain();
     customerId = (await ops.customer({ store: harness.store }, '5550000000001')).customer_id;
   });
 
@@ -32,13 +34,22 @@ describe('ops commands', () => {
   });
 
   it('shows a stored event with its raw body', async () => {
-    const shown = await ops.event({ store: harness.store }, 'evt-BK_OPS_1');
+    const shown = await pipelineOps.event({ store: harness.store }, 'evt-BK_OPS_1');
 
     expect(shown).toMatchObject({
       event_type: 'booking-requested',
+      state: 'APPLIED',
       route: '/booking/requested',
       booking_number: 'BK_OPS_1',
+      booking_status: 'REQUESTED',
     });
+    expect(Object.keys(shown as object).slice(0, 4)).toEqual([
+      'event_key',
+      'event_id',
+      'event_type',
+      'state',
+    ]);
+    expect(shown).not.toHaveProperty('work_queue');
     expect(JSON.parse(String((shown as { raw_body: string }).raw_body))).toMatchObject({
       event_type: 'booking-requested',
     });
@@ -49,6 +60,7 @@ describe('ops commands', () => {
     await harness.deliver('booking-requested', { body: bookingFor('5550000000002', 'BK_OPS_2') });
 
     expect(linked).toEqual({ customer_id: customerId, wellhub_id: '5550000000002', linked: true });
+    await harness.drain();
     expect((await harness.store.getBooking('BK_OPS_2'))?.customer_id).toBe(customerId);
     expect((await ops.customer({ store: harness.store }, '5550000000002')).wellhub_ids).toEqual([
       '5550000000001',
@@ -69,9 +81,20 @@ describe('ops commands', () => {
     await expect(ops.customer({ store: harness.store }, '5550000000003')).rejects.toThrow(/no customer/);
   });
 
+  it('reports nothing pending once the pipeline has drained, and nothing failed', async () => {
+    expect(await pipelineOps.pending({ store: harness.store })).toEqual({
+      pending: 0,
+      waiting_for_retry: 0,
+      oldest_due_at: null,
+    });
+    expect(await pipelineOps.failures({ store: harness.store })).toEqual([]);
+  });
+
   it('says what is missing rather than printing nothing', async () => {
     await expect(ops.booking({ store: harness.store }, 'BK_NONE')).rejects.toThrow('no booking BK_NONE');
-    await expect(ops.event({ store: harness.store }, 'evt-none')).rejects.toThrow('no event evt-none');
+    await expect(pipelineOps.event({ store: harness.store }, 'evt-none')).rejects.toThrow(
+      'no event evt-none',
+    );
     await expect(ops.replay({ store: harness.store, webhook: harness.deps }, 'q-none')).rejects.toThrow(
       'no quarantined request q-none',
     );

@@ -16,6 +16,7 @@ describe('the seed examples, signed as Wellhub signs them', () => {
       status: 200,
       body: { status: 'accepted', event_id: '7e8cbb0f-9681-4d3e-8c36-2b3dd6ecbadb' },
     });
+    await harness.drain();
     const booking = await harness.store.getBooking('BK_A1B2C3');
     expect(booking).toMatchObject({
       booking_number: 'BK_A1B2C3',
@@ -40,6 +41,7 @@ describe('the seed examples, signed as Wellhub signs them', () => {
     });
 
     expect(answer.body).toMatchObject({ status: 'accepted' });
+    await harness.drain();
     const booking = await harness.store.getBooking('BK_A1B2C3');
     expect(booking?.status).toBe('CANCELED');
     expect(booking?.history.map((entry) => entry.event_type)).toEqual([
@@ -54,6 +56,7 @@ describe('the seed examples, signed as Wellhub signs them', () => {
     });
 
     expect(answer.body).toMatchObject({ status: 'accepted' });
+    await harness.drain();
     const booking = await harness.store.getBooking('BK_A1B2C3');
     expect(booking?.status).toBe('CANCELED');
     expect(booking?.history.at(-1)).toMatchObject({ event_type: 'booking-late-canceled', conflict: true });
@@ -66,6 +69,7 @@ describe('the seed examples, signed as Wellhub signs them', () => {
 
     expect(answer.status).toBe(200);
     expect(answer.body.event_id).toMatch(/^sha256:[0-9a-f]{64}$/);
+    await harness.drain();
     const booking = await harness.store.getBooking('BK_LRNLABC');
     expect(booking).toMatchObject({ status: 'CHECKED_IN', gym_id: '123456', wellhub_id: '1234567890123' });
   });
@@ -76,6 +80,7 @@ describe('the seed examples, signed as Wellhub signs them', () => {
     const answer = await harness.deliver('checkin', { body });
 
     expect(answer.body).toMatchObject({ status: 'accepted' });
+    await harness.drain();
     const events = await harness.store.getEvents(String(answer.body.event_id));
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ event_type: 'checkin', raw_body: JSON.stringify(body) });
@@ -90,6 +95,7 @@ describe('the seed examples, signed as Wellhub signs them', () => {
     const answer = await harness.deliver('booking-requested', { body: requested });
 
     expect(answer.body).toEqual({ status: 'duplicate', event_id: '7e8cbb0f-9681-4d3e-8c36-2b3dd6ecbadb' });
+    await harness.drain();
     expect(await harness.store.getBooking('BK_A1B2C3')).toEqual(before);
   });
 });

@@ -1,5 +1,10 @@
 import { readFileSync } from 'node:fs';
-import { DeleteItemCommand, DeleteTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DeleteItemCommand,
+  DeleteTableCommand,
+  PutItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import {
   type DiscardedBatch,
@@ -8,7 +13,7 @@ import {
   startStreamPoller,
   streamArnOf,
 } from '#lib/local/stream-poller';
-import { createTestTable, dropTestTable } from '../support/dynamodb';
+import { dropTestTable } from '../support/dynamodb';
 import {
   checkpointPath,
   createStreamTable,
@@ -279,7 +284,15 @@ describe('startStreamPoller', () => {
 
 describe('streamArnOf', () => {
   it('names the table when it has no stream', async () => {
-    const name = await createTestTable();
+    const name = `no-stream-${Date.now()}`;
+    await clients.dynamoDb.send(
+      new CreateTableCommand({
+        TableName: name,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      }),
+    );
     try {
       await expect(streamArnOf(clients.dynamoDb, name)).rejects.toThrow(`table ${name} has no stream`);
     } finally {

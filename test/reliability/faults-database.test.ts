@@ -65,6 +65,7 @@ describe('database outage in the middle of a load run', () => {
         const duringOutage = attempts.filter((attempt) =>
           downtimes.some((down) => attempt.startedAt >= down.from && attempt.endedAt <= down.to),
         );
+        await rig.drain(120_000);
         const ledger = await readLedger(db.endpoint, rig.tableName);
         const result = checkExactlyOnce(plan, ledger);
         recordResult({
@@ -131,6 +132,7 @@ describe('database slower than the client timeout', () => {
         await sleep(SLOW_MS + 500);
         const retried = await inPool([...slow, ...borderline], 16, untilAccepted);
 
+        await rig.drain(120_000);
         const ledger = await readLedger(proxy.endpoint, rig.tableName);
         const result = checkExactlyOnce(plan, ledger);
         recordResult({

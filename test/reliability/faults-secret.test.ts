@@ -53,6 +53,7 @@ async function retryUntilAccepted(rig: Rig, plan: readonly PlannedEvent[]): Prom
   const results = await inPool(plan, 8, (event) =>
     deliverUntilAccepted(() => rig.send(event.type, event.body), { retryDelayMs: 100, maxAttempts: 50 }),
   );
+  await rig.drain(120_000);
   const result = checkExactlyOnce(plan, await readLedger(rig.endpoint, rig.tableName));
   totals.distinct += result.distinct;
   totals.lost += result.lost + results.filter((r) => r.accepted === undefined).length;

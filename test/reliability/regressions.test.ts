@@ -98,6 +98,7 @@ describe('replays of a captured request without an event id (CONTRACT §2, §4)'
 
     expect(first.body).toMatchObject({ status: 'accepted' });
     expect(replay.body).toEqual({ status: 'duplicate', event_id: first.body?.event_id });
+    await rig.drain();
     expect((await rig.store.getBooking('BK_REPLAYED'))?.history).toHaveLength(1);
   });
 });
@@ -165,6 +166,35 @@ describe('clients slower than their timeouts', () => {
     }
   });
 
+  it('answers accepted, not duplicate, when the first attempt timed out but its write landed', async () => {
+    const endpoint = new URL(process.env.AWS_ENDPOINT_URL_DYNAMODB ?? '');
+    const proxy = await startDelayingProxy({ port: Number(endpoint.port) });
+    try {
+      const rig = await startRig({ endpoint: proxy.endpoint, timeoutMs: 300 });
+      const body = JSON.stringify(
+        eventBody({
+          type: 'booking-requested',
+          bookingNumber: 'BK_OWN_WRITE',
+          wellhubId: '1234567890124',
+          eventId: 'evt-own-write',
+        }),
+      );
+      // The first attempt's bytes arrive just after its timeout; the SDK's second attempt goes straight
+      // through, and (unless its jittered backoff was under 20 ms) finds the first one's write.
+      proxy.setDelay(320);
+      const fast = setTimeout(() => proxy.setDelay(0), 310);
+
+      const answer = await rig.send('booking-requested', body);
+      clearTimeout(fast);
+
+      expect(answer).toMatchObject({ status: 200, body: { status: 'accepted', event_id: 'evt-own-write' } });
+      expect(rig.store.received).toEqual({ accepted: 1, duplicate: 0 });
+      expect((await rig.send('booking-requested', body)).body).toMatchObject({ status: 'duplicate' });
+    } finally {
+      await proxy.stop();
+    }
+  });
+
   it('answers 503 when the database work outlasts the response budget, and the retry applies the event once', async () => {
     const endpoint = new URL(process.env.AWS_ENDPOINT_URL_DYNAMODB ?? '');
     const proxy = await startDelayingProxy({ port: Number(endpoint.port) });
@@ -188,6 +218,7 @@ describe('clients slower than their timeouts', () => {
 
       expect(late).toMatchObject({ status: 503, body: { error: 'unavailable' } });
       expect(retry.status).toBe(200);
+      await rig.drain();
       expect((await rig.store.getBooking('BK_BUDGET'))?.history).toHaveLength(1);
     } finally {
       await proxy.stop();

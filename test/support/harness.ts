@@ -6,6 +6,7 @@ import { EVENT_TYPES, type EventType, routeOf } from '#lib/wellhub/routes';
 import { type SigningKeys, signBody } from '#lib/wellhub/signature';
 import type { SigningKeysSource } from '#lib/wellhub/signing-keys';
 import { createTestTable } from './dynamodb';
+import { startTestPipeline } from './pipeline';
 
 export const SECRET = 'test-secret-current';
 export const PREVIOUS_SECRET = 'test-secret-previous';
@@ -25,14 +26,29 @@ export interface Answer {
 
 export type Harness = Awaited<ReturnType<typeof webhookHarness>>;
 
-/** The five real handlers over a fresh table in DynamoDB Local, and a way to POST to them. */
+/**
+ * The five real handlers over a fresh table in DynamoDB Local, a way to POST to them, and the
+ * pipeline behind them: the worker on the table's stream, `drain()` to wait for it, and `sweep(at)`.
+ */
 export async function webhookHarness(
-  options: { keys?: SigningKeys; source?: SigningKeysSource; retentionDays?: number } = {},
+  options: {
+    keys?: SigningKeys;
+    source?: SigningKeysSource;
+    retentionDays?: number;
+    /** false: the worker is not started (see startTestPipeline). */
+    stream?: boolean;
+    /** Where the handlers' own DynamoDB client goes (a proxy, say); the harness's store goes direct. */
+    inboxEndpoint?: string;
+  } = {},
 ) {
   const tableName = await createTestTable();
   const store = new DynamoDbStore({ tableName, timeoutMs: 5000 });
+  const inbox =
+    options.inboxEndpoint === undefined
+      ? store
+      : new DynamoDbStore({ tableName, timeoutMs: 5000, client: { endpoint: options.inboxEndpoint } });
   const deps: WebhookDeps = {
-    ledger: store,
+    inbox,
     keys: options.source ?? {
       signingKeys: async () => options.keys ?? { current: SECRET, previous: PREVIOUS_SECRET },
     },
@@ -40,6 +56,11 @@ export async function webhookHarness(
     problems: [],
   };
   const handlers = new Map(EVENT_TYPES.map((type) => [type, webhookHandler(type, deps)]));
+  const pipeline = await startTestPipeline(
+    tableName,
+    store,
+    options.stream === undefined ? {} : { stream: options.stream },
+  );
 
   async function deliver(type: EventType, delivery: Delivery): Promise<Answer> {
     const event = gatewayEvent(type, delivery);
@@ -49,7 +70,7 @@ export async function webhookHarness(
     return { status: result.statusCode, body: JSON.parse(result.body) };
   }
 
-  return { tableName, store, deps, deliver };
+  return { tableName, store, deps, deliver, ...pipeline };
 }
 
 export function bodyBytes(body: Delivery['body']): Buffer {

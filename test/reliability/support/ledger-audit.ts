@@ -59,6 +59,7 @@ const PROJECTED = [
   'quarantine_id',
   'request_id',
   'reason',
+  'state',
 ];
 const projection = {
   ProjectionExpression: PROJECTED.map((_, i) => `#a${i}`).join(', '),
@@ -153,6 +154,10 @@ export function checkIntegrity(ledger: LedgerSnapshot): Integrity {
   }
   for (const [key, event] of ledger.events) {
     const bookingNumber = event.booking_number;
+    if (event.state !== 'APPLIED') {
+      problems.push(`event ${key}: ${String(event.state)} after the drain, not applied`);
+      continue;
+    }
     if (typeof bookingNumber === 'string') {
       const booking = ledger.bookings.get(bookingNumber);
       const inHistory = booking?.history.some((entry) => `${entry.event_key}|${entry.event_type}` === key);

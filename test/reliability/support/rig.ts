@@ -1,21 +1,24 @@
 /**
- * The five real handlers over a real DynamoDbStore, for the reliability suites. Unlike the harness it
- * can point at any endpoint (a dedicated DynamoDB Local, a delaying proxy), use the production timeout,
- * take any secret source, and it watches what the ledger does (commits by result, quarantine writes by
- * request id) while every call still goes to the real store.
+ * The five real handlers over a real DynamoDbStore and the pipeline behind them, for the reliability
+ * suites. Unlike the harness it can point at any endpoint (a dedicated DynamoDB Local, a delaying
+ * proxy), use the production timeout, take any secret source, and it watches what the store does
+ * (receipts and apply transactions by result, quarantine writes by request id) while every call still
+ * goes to the real store.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { CommitResult, EventKey, LedgerChange, LedgerState } from '#lib/bookings/apply-event';
-import type { QuarantineRecord } from '#lib/bookings/records';
+import type { EventChange } from '#lib/bookings/apply-event';
+import type { EventRecord, QuarantineRecord } from '#lib/bookings/records';
 import { readConfig } from '#lib/config';
 import { type WebhookDeps, webhookHandler } from '#lib/http/webhook';
+import type { EventKey } from '#lib/inbox/receive';
 import { DynamoDbStore } from '#lib/store/dynamodb-store';
 import { ensureTable } from '#lib/store/table';
 import { EVENT_TYPES, type EventType } from '#lib/wellhub/routes';
 import type { SigningKeysSource } from '#lib/wellhub/signing-keys';
 import { createTestTable } from '../../support/dynamodb';
 import { gatewayEvent, lambdaContext, PREVIOUS_SECRET, SECRET } from '../../support/harness';
+import { startTestPipeline } from '../../support/pipeline';
 
 export interface Reply {
   readonly status: number;
@@ -28,25 +31,28 @@ export interface Reply {
 }
 
 /** The real store, watched: every call goes through, and what came back is counted. */
-export class ObservedLedger {
-  readonly commits: Record<CommitResult, number> = { applied: 0, duplicate: 0, contended: 0 };
+export class ObservedStore extends DynamoDbStore {
+  /** The request path's one write, by result. */
+  readonly received = { accepted: 0, duplicate: 0 };
+  /** The worker's apply transactions, by result. */
+  readonly commits = { applied: 0, done: 0, contended: 0 };
   /** request id → quarantine id, for every quarantine record the store confirmed writing. */
   readonly quarantined = new Map<string, string>();
 
-  constructor(readonly store: DynamoDbStore) {}
-
-  read(key: EventKey, bookingNumber: string | undefined, wellhubId: string): Promise<LedgerState> {
-    return this.store.read(key, bookingNumber, wellhubId);
+  override async receive(key: EventKey, record: EventRecord, dueAt: Date): Promise<'accepted' | 'duplicate'> {
+    const result = await super.receive(key, record, dueAt);
+    this.received[result]++;
+    return result;
   }
 
-  async commit(change: LedgerChange): Promise<CommitResult> {
-    const result = await this.store.commit(change);
+  override async commitApplied(change: EventChange, at: Date): Promise<'applied' | 'done' | 'contended'> {
+    const result = await super.commitApplied(change, at);
     this.commits[result]++;
     return result;
   }
 
-  async quarantine(record: QuarantineRecord): Promise<void> {
-    await this.store.quarantine(record);
+  override async quarantine(record: QuarantineRecord): Promise<void> {
+    await super.quarantine(record);
     this.quarantined.set(record.request_id, record.quarantine_id);
   }
 }
@@ -72,9 +78,16 @@ export interface RigOptions {
 export interface Rig {
   readonly tableName: string;
   readonly endpoint: string;
-  readonly store: DynamoDbStore;
-  readonly ledger: ObservedLedger;
+  /** The one store the handlers and the pipeline share, watched. */
+  readonly store: ObservedStore;
+  /** The pipeline's store, watched: its `commits` count the worker's apply transactions. */
+  readonly jobStore: ObservedStore;
   readonly deps: WebhookDeps;
+  /**
+   * Waits until the pipeline has applied everything received, sweeping as the scheduler would for
+   * whatever a fault left to the sweeper (see test/support/pipeline.ts).
+   */
+  drain(timeoutMs?: number): Promise<unknown>;
   /** Runs one gateway event through the route's handler; never throws. */
   invoke(type: EventType, event: APIGatewayProxyEventV2): Promise<Reply>;
   /** POSTs a body as Wellhub would: compact JSON, signed with the harness's SECRET. */
@@ -94,10 +107,12 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
       client.destroy();
     }
   }
-  const store = new DynamoDbStore({ tableName, timeoutMs: options.timeoutMs ?? 5000, client: { endpoint } });
-  const ledger = new ObservedLedger(store);
+  const store = new ObservedStore({ tableName, timeoutMs: options.timeoutMs ?? 5000, client: { endpoint } });
+  // The pipeline's own store: jobs have seconds, so the request path's tight timeout is not theirs.
+  const jobStore = new ObservedStore({ tableName, timeoutMs: 5000, client: { endpoint } });
+  const pipeline = await startTestPipeline(tableName, jobStore, { endpoint });
   const deps: WebhookDeps = {
-    ledger,
+    inbox: store,
     keys: options.keys ?? { signingKeys: async () => ({ current: SECRET, previous: PREVIOUS_SECRET }) },
     retentionDays: 35,
     ...(options.responseBudgetMs === undefined ? {} : { responseBudgetMs: options.responseBudgetMs }),
@@ -127,8 +142,9 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     tableName,
     endpoint,
     store,
-    ledger,
+    jobStore,
     deps,
+    drain: pipeline.settle,
     invoke,
     send: (type, body) => invoke(type, gatewayEvent(type, { body })),
   };

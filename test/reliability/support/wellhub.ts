@@ -144,7 +144,8 @@ export interface ExactlyOnce {
 }
 
 /**
- * Every planned event has its event record and, for booking events, exactly one entry in its
+ * Every planned event has its event record, applied (audited after the pipeline drained), and, for
+ * booking events, exactly one entry in its
  * booking's history; nothing else was applied; each booking's history replays through the reference
  * model of CONTRACT §6 to the statuses and conflict flags stored.
  */
@@ -160,7 +161,7 @@ export function checkExactlyOnce(plan: readonly PlannedEvent[], ledger: LedgerSn
       ledger.bookings
         .get(event.bookingNumber)
         ?.history.some((entry) => `${entry.event_key}|${entry.event_type}` === id);
-    if (record === undefined || !inHistory) lost++;
+    if (record === undefined || record.state !== 'APPLIED' || !inHistory) lost++;
   }
   for (const id of ledger.events.keys()) if (!distinct.has(id)) problems.push(`event ${id} was never sent`);
 

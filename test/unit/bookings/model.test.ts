@@ -100,6 +100,7 @@ describe('booking state against the reference model of CONTRACT §6', () => {
     rig = await startRig();
   });
   afterAll(async () => {
+    await rig.drain(120_000);
     const integrity = checkIntegrity(await readLedger(rig.endpoint, rig.tableName));
     recordResult({
       suite: 'model-booking-state',
@@ -155,6 +156,8 @@ describe('booking state against the reference model of CONTRACT §6', () => {
           for (const event of sent) {
             const reply = await rig.send(event.type, event.body);
             if (reply.status !== 200) throw new Error(`answered ${reply.status} ${reply.text}`);
+            // One after another means each is applied before the next arrives.
+            await rig.drain();
           }
           tally.storeSequences++;
           tally.deliveries += sent.length;
@@ -162,10 +165,10 @@ describe('booking state against the reference model of CONTRACT §6', () => {
           if (problems.length > 0) tally.mismatches++;
           expect(problems).toEqual([]);
         }),
-        { numRuns: sized({ bounded: 30, full: 250 }), ...fastCheckSeed() },
+        { numRuns: sized({ bounded: 20, full: 250 }), ...fastCheckSeed() },
       );
     },
-    sized({ bounded: 60_000, full: 900_000 }),
+    sized({ bounded: 90_000, full: 1_800_000 }),
   );
 
   it(
@@ -191,6 +194,7 @@ describe('booking state against the reference model of CONTRACT §6', () => {
             throw new Error('a delivery was never answered 200');
           tally.storeSequences++;
           tally.deliveries += results.reduce((n, result) => n + result.attempts.length, 0);
+          await rig.drain();
           const booking = await rig.store.getBooking(bookingNumber);
           // The order the store serialised them in is one the model must accept as arrival order.
           const storedOrder = (booking?.history ?? []).map((entry) => ({

@@ -1,0 +1,117 @@
+import type { EventRecord } from '#lib/bookings/records';
+import { runEventJob } from '#lib/jobs/router';
+import type { PipelineDeps } from '#lib/pipeline/deps';
+import { type OpsContext, ordered, refuse } from './commands';
+
+/** On-call's view of the pipeline (CONTRACT §9, §15): where an event is, what failed, and a re-drive. */
+const EVENT_ORDER = [
+  'event_key',
+  'event_id',
+  'event_type',
+  'state',
+  'attempts',
+  'last_error',
+  'last_attempt_at',
+  'route',
+  'occurred_at',
+  'received_at',
+  'applied_at',
+  'failed_at',
+  'booking_number',
+  'booking_status',
+];
+
+export interface PipelineContext extends OpsContext {
+  readonly pipeline: PipelineDeps;
+}
+
+/** One record per event type stored under the id (normally exactly one). */
+export async function event({ store }: OpsContext, eventId: string) {
+  const records = await store.getEvents(eventId);
+  if (records.length === 0) refuse(`no event ${eventId}`);
+  const shown = records.map((record) => ordered(withoutWork(record), EVENT_ORDER));
+  return shown.length === 1 ? shown[0] : shown;
+}
+
+/** Failed jobs, oldest first: what they were, how often they were tried and the last error. */
+export async function failures({ store }: OpsContext) {
+  const items = await store.failures();
+  return items.map((item) => {
+    const record = item as unknown as EventRecord;
+    return {
+      event_key: record.event_key,
+      event_type: record.event_type,
+      booking_number: record.booking_number,
+      received_at: record.received_at,
+      failed_at: record.failed_at,
+      attempts: record.attempts,
+      last_error: record.last_error,
+    };
+  });
+}
+
+/** Re-drives a failed event: received again with its attempts cleared, and run once right here. */
+export async function retry({ store, pipeline }: PipelineContext, eventId: string) {
+  const records = await store.getEvents(eventId);
+  if (records.length === 0) refuse(`no event ${eventId}`);
+  const failed = records.filter((record) => record.state === 'FAILED');
+  if (failed.length === 0) {
+    refuse(`event ${eventId} has not failed (${records.map((record) => record.state).join(', ')})`);
+  }
+  const results = [];
+  for (const record of failed) {
+    const key = { type: record.event_type, id: record.event_key };
+    const now = pipeline.now();
+    if (!(await store.retryFailed(key, now))) refuse(`event ${eventId} changed while it was being retried`);
+    const again = await store.getEvent(key);
+    const report = again ? await runEventJob(again, pipeline, 'ops') : undefined;
+    const after = await store.getEvent(key);
+    results.push({
+      event_key: record.event_key,
+      event_type: record.event_type,
+      outcome: report?.outcome ?? 'done',
+      state: after?.state,
+      ...(after?.last_error !== undefined && after.state !== 'APPLIED'
+        ? { last_error: after.last_error }
+        : {}),
+    });
+  }
+  return results.length === 1 ? results[0] : results;
+}
+
+/** How much the pipeline still owes: 0 means drained (tests and deploys wait on it). */
+export async function pending({ store }: OpsContext) {
+  const work = await store.pendingWork();
+  return { pending: work.count, waiting_for_retry: work.waiting, oldest_due_at: work.oldest ?? null };
+}
+
+function withoutWork(record: EventRecord): Omit<EventRecord, never> {
+  const {
+    work_queue: _queue,
+    work_at: _at,
+    ...shown
+  } = record as EventRecord & {
+    work_queue?: string;
+    work_at?: string;
+  };
+  return shown;
+}
+
+/**
+ * Waits until the stream has nothing left to do: every event received so far is applied, failed, or
+ * waiting for its retry. Polls the work index, which the request path writes before it answers.
+ */
+export async function waitForDrain(
+  store: Pick<OpsContext['store'], 'pendingWork'>,
+  options: { timeoutMs?: number } = {},
+): Promise<{ pending: number; waiting_for_retry: number }> {
+  const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  for (;;) {
+    const work = await store.pendingWork();
+    if (work.count === work.waiting) return { pending: work.count, waiting_for_retry: work.waiting };
+    if (Date.now() > deadline) {
+      throw new Error(`pipeline not drained: ${work.count - work.waiting} events still owed by the stream`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

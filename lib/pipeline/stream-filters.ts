@@ -1,0 +1,21 @@
+/**
+ * Which stream records reach the worker: Lambda event-filtering patterns, passed as they are to the
+ * event source mapping by the stack and matched the same way by the local poller. Anything else the
+ * table writes (applied events, bookings, customers, quarantine) never costs an invocation.
+ *
+ * An event carrying `attempts` has failed at least once: its retry is the sweeper's, when it is due,
+ * so that a failing record never spins on the stream. `ops retry` clears `attempts`, which hands the
+ * event back to the stream at once.
+ */
+export const WORKER_FILTERS = [
+  {
+    eventName: ['INSERT', 'MODIFY'],
+    dynamodb: {
+      NewImage: {
+        kind: { S: ['event'] },
+        state: { S: ['RECEIVED'] },
+        attempts: { N: [{ exists: false }] },
+      },
+    },
+  },
+] as const;

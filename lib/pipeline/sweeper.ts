@@ -1,0 +1,59 @@
+import { MetricUnit } from '@aws-lambda-powertools/metrics';
+import { type JobDeps, type JobOutcome, runJob } from '#lib/jobs/router';
+import { logger, metrics } from '#lib/log';
+import type { DynamoDbStore } from '#lib/store/dynamodb-store';
+
+/** What the sweeper needs beyond the jobs' own: the work index. */
+export interface SweepDeps extends JobDeps {
+  readonly store: JobDeps['store'] & Pick<DynamoDbStore, 'dueWork' | 'failures'>;
+}
+
+export interface SweepOptions {
+  /** At most this many jobs per sweep; the rest wait a minute (and show as overdue). */
+  readonly limit?: number;
+  readonly concurrency?: number;
+}
+
+export interface SweepReport {
+  readonly due: number;
+  readonly outcomes: Partial<Record<JobOutcome, number>>;
+  readonly failed: number;
+  readonly oldestDueAt: string | undefined;
+}
+
+const LIMIT = 200;
+const CONCURRENCY = 8;
+
+/**
+ * The safety net (CONTRACT §9): every minute, whatever the index says is due and not done is run
+ * again through the same jobs as the stream's. Each job re-checks the record's state with a
+ * conditional write, so racing the stream on the same item applies it once.
+ */
+export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promise<SweepReport> {
+  const started = performance.now();
+  const now = deps.now();
+  const due = await deps.store.dueWork(now, options.limit ?? LIMIT);
+  const outcomes: Partial<Record<JobOutcome, number>> = {};
+  let next = 0;
+  const worker = async () => {
+    while (next < due.length) {
+      const item = due[next++];
+      if (item === undefined) break;
+      const report = await runJob(item, deps, 'sweeper').catch((error: unknown) => {
+        // The item stays due; the next sweep tries again.
+        logger.error('sweep job failed', { error: error instanceof Error ? error.name : String(error) });
+        return { outcome: 'retry' as const };
+      });
+      outcomes[report.outcome] = (outcomes[report.outcome] ?? 0) + 1;
+    }
+  };
+  await Promise.all(Array.from({ length: options.concurrency ?? CONCURRENCY }, worker));
+  const failed = (await deps.store.failures()).length;
+  const oldestDueAt = due[0]?.work_at as string | undefined;
+  const report = { due: due.length, outcomes, failed, oldestDueAt };
+  logger.info('sweep', { ...report, latency_ms: Math.round(performance.now() - started) });
+  const metric = metrics.singleMetric();
+  metric.addMetric('OverdueJobs', MetricUnit.Count, due.length);
+  metric.addMetric('FailedJobs', MetricUnit.Count, failed);
+  return report;
+}

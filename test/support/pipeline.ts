@@ -1,0 +1,84 @@
+/**
+ * The pipeline behind a test table: the real worker handler fed by the local stream poller (the one
+ * `npm start` runs), and the real sweeper run by hand at a chosen time, so tests move the clock
+ * instead of waiting a minute.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type LocalPipeline, startLocalPipeline } from '#lib/local/pipeline';
+import { waitForDrain } from '#lib/ops/pipeline';
+import type { PipelineDeps } from '#lib/pipeline/deps';
+import { type SweepReport, sweep } from '#lib/pipeline/sweeper';
+import { streamWorker } from '#lib/pipeline/worker';
+import type { DynamoDbStore } from '#lib/store/dynamodb-store';
+
+const stops: Array<() => Promise<void>> = [];
+/** Past the longest wait between attempts (lib/jobs/attempts.ts), so every retry is due. */
+const SETTLE_CLOCK_AHEAD_MS = 16 * 60_000;
+const STREAM_PATIENCE_MS = 5_000;
+afterAll(async () => {
+  await Promise.all(stops.splice(0).map((stop) => stop()));
+});
+
+/**
+ * `stream: false` leaves the worker stopped (events stay `RECEIVED` until a sweep or `startStream`);
+ * `checkpointFile` lets a test stop the stream and start it again where it left off.
+ */
+export async function startTestPipeline(
+  tableName: string,
+  store: DynamoDbStore,
+  options: { stream?: boolean; checkpointFile?: string; endpoint?: string } = {},
+) {
+  const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_DYNAMODB ?? '';
+  const deps: PipelineDeps = { store, now: () => new Date() };
+  const worker = streamWorker(() => deps);
+  const checkpointFile =
+    options.checkpointFile ?? join(mkdtempSync(join(tmpdir(), 'wellhub-stream-')), 'checkpoint.json');
+  let local: LocalPipeline | undefined;
+  const startStream = async () => {
+    local ??= await startLocalPipeline({
+      dynamodb: new DynamoDBClient({ endpoint }),
+      endpoint,
+      tableName,
+      checkpointFile,
+      worker,
+      sweeper: async () => sweep(deps),
+      sweepEveryMs: 0,
+    });
+  };
+  const stopStream = async () => {
+    await local?.stop();
+    local = undefined;
+  };
+  if (options.stream !== false) await startStream();
+  stops.push(stopStream);
+  return {
+    /** The worker Lambda's handler, for feeding it stream events by hand. */
+    worker,
+    startStream,
+    stopStream,
+    pipeline: deps,
+    /** Resolves once the stream has applied (or recorded a failure for) every event received so far. */
+    drain: (timeoutMs?: number) => waitForDrain(store, timeoutMs === undefined ? {} : { timeoutMs }),
+    /**
+     * Until nothing at all is owed: the stream's work, then, as the scheduler would in the minutes that
+     * follow, sweeps with the clock moved past every retry's due time. For fault runs, where a job
+     * may have failed while the database was down and now waits for its retry.
+     */
+    settle: async (timeoutMs = 120_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (let sweeps = 0; ; sweeps++) {
+        // The stream first; what it dropped (after its retries) is the sweeper's, as in production.
+        await waitForDrain(store, { timeoutMs: STREAM_PATIENCE_MS }).catch(() => undefined);
+        const { count } = await store.pendingWork();
+        if (count === 0) return { sweeps };
+        if (Date.now() > deadline) throw new Error(`pipeline not settled: ${count} jobs still owed`);
+        await sweep({ ...deps, now: () => new Date(Date.now() + SETTLE_CLOCK_AHEAD_MS) });
+      }
+    },
+    /** One sweep as the scheduler would run it, with the clock at `at`. */
+    sweep: (at: Date = new Date()): Promise<SweepReport> => sweep({ ...deps, now: () => at }),
+  };
+}
