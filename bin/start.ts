@@ -9,6 +9,10 @@ applyLocalDefaults();
 
 async function main(): Promise<void> {
   const env = process.env;
+  // Wellhub: the local one unless WELLHUB_API_URL names a real one. First, so that the handlers and
+  // anything else that reads the configuration see its URL and token.
+  const { startLocalWellhubUnlessConfigured } = await import('#lib/local-wellhub/start');
+  const wellhub = await startLocalWellhubUnlessConfigured(env);
   const { startDynamoDbLocal } = await import('#lib/local/dynamodb-local');
   const database = await startDynamoDbLocal({
     port: Number(env.DYNAMODB_LOCAL_PORT),
@@ -19,6 +23,7 @@ async function main(): Promise<void> {
     process.stderr.write(`\n${signal}: stopping\n`);
     server?.close();
     server?.closeAllConnections();
+    await wellhub.stop();
     await database.stop();
     process.exit(0);
   };
@@ -57,6 +62,7 @@ async function main(): Promise<void> {
         ...ROUTES.map((route) => `  POST ${base}${route.path}`),
         `  GET  ${base}/health`,
         `DynamoDB Local on ${database.endpoint}, table ${env.TABLE_NAME}, data in ${env.DATA_DIR}`,
+        ...wellhub.banner,
         `Webhook secret: ${env.WELLHUB_WEBHOOK_SECRET === 'local-dev-secret' ? 'local-dev-secret (the default; set WELLHUB_WEBHOOK_SECRET to change it)' : 'from WELLHUB_WEBHOOK_SECRET'}`,
         'Ctrl-C stops everything.',
         '',
