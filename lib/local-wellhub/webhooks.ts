@@ -118,7 +118,7 @@ export async function deliverWebhook(
       await response.arrayBuffer();
       return { at: started, status: response.status };
     } catch (error) {
-      const name = error instanceof Error ? error.name : 'Error';
+      const name = typeof error === 'object' && error !== null ? Reflect.get(error, 'name') : undefined;
       return { at: started, error: name === 'TimeoutError' ? 'timeout' : 'connection failed' };
     }
   };

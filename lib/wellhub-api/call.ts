@@ -106,7 +106,9 @@ async function attempt<S extends z.ZodType = z.ZodUndefined>(
     retryAfter = response.headers.get('retry-after');
     text = await response.text();
   } catch (error) {
-    const timedOut = error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
+    // By name, not instanceof: fetch's errors may come from another realm (a test runner's VM).
+    const name = typeof error === 'object' && error !== null ? Reflect.get(error, 'name') : undefined;
+    const timedOut = name === 'TimeoutError' || name === 'AbortError';
     return { kind: 'retry', reason: timedOut ? 'timeout' : 'connection' };
   }
   return classify(request, status, text, parseRetryAfter(retryAfter, now()));
