@@ -4,7 +4,12 @@ import { Alarm, ComparisonOperator, type IMetric, Stats, TreatMissingData } from
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { quarantinedMetric, signatureRejectedMetric } from './app-metrics';
+import {
+  quarantinedMetric,
+  signatureRejectedMetric,
+  wellhubAuthRefusedMetric,
+  wellhubTokenMissingMetric,
+} from './app-metrics';
 import { SERVICE_NAME, type WebhookFunction } from './webhook-function';
 
 /** p99 latency above this is close enough to Wellhub's 1 s budget to act on. */
@@ -72,6 +77,23 @@ export class OnCallAlarms extends Construct {
       threshold: SIGNATURE_REJECTED_THRESHOLD,
       description:
         'Many requests failed the signature check: the secret at Wellhub and ours may disagree, or the URL is being probed.',
+    });
+
+    this.add('WellhubAuthRefused', {
+      name: 'wellhub-auth-refused',
+      metric: wellhubAuthRefusedMetric({ period: fiveMinutes }),
+      threshold: 1,
+      // Jobs keep retrying until their deadline, so bookings are not answered while this lasts.
+      description:
+        'Wellhub answered 401/403: our API token is wrong, revoked or not enabled for the gym; booking answers and validations wait.',
+    });
+
+    this.add('WellhubTokenMissing', {
+      name: 'wellhub-token-missing',
+      metric: wellhubTokenMissingMetric({ period: fiveMinutes }),
+      threshold: 1,
+      description:
+        'A call to Wellhub failed closed: no API token is configured (the secret still holds its placeholder) or it cannot be read.',
     });
 
     for (const fn of props.functions) {

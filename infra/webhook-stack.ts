@@ -15,6 +15,7 @@ import { WebhookDashboard } from './dashboard';
 import { LogQueries } from './log-queries';
 import type { StageConfig } from './stages';
 import { SERVICE_NAME, WebhookFunction } from './webhook-function';
+import { WellhubApiAccess } from './wellhub-api-access';
 
 export interface WebhookStackProps extends StackProps {
   readonly stage: StageConfig;
@@ -33,6 +34,8 @@ export class WebhookStack extends Stack {
   readonly secret: Secret;
   readonly api: HttpApi;
   readonly functions: readonly WebhookFunction[];
+  /** The Wellhub API token and URL; `wellhub.grantWellhubToken(fn)` for each function that calls Wellhub. */
+  readonly wellhub: WellhubApiAccess;
 
   constructor(scope: Construct, id: string, props: WebhookStackProps) {
     super(scope, id, { terminationProtection: props.stage.protectFromDeletion, ...props });
@@ -69,6 +72,13 @@ export class WebhookStack extends Stack {
       id: 'AwsSolutions-SMG4',
       reason:
         'The secret is shared with Wellhub, who only change it through their support: an automatic rotation would break every webhook. Rotation is a manual, two-step procedure with {"current","previous"} (README, Deploy).',
+    });
+
+    // No webhook function calls Wellhub: they only receive. The pipeline's workers will be granted.
+    this.wellhub = new WellhubApiAccess(this, 'WellhubApi', {
+      stage: stage.name,
+      apiUrl: stage.wellhubApiUrl,
+      removalPolicy: stage.removalPolicy,
     });
 
     this.functions = ROUTES.map(
@@ -148,6 +158,10 @@ export class WebhookStack extends Stack {
     new CfnOutput(this, 'WebhookSecretName', {
       description: 'Send to Wellhub: the value of this secret (aws secretsmanager get-secret-value)',
       value: secretName,
+    });
+    new CfnOutput(this, 'WellhubApiTokenSecretName', {
+      description: 'Put the Wellhub API token here (aws secretsmanager put-secret-value)',
+      value: this.wellhub.tokenSecret.secretName,
     });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
 

@@ -1,18 +1,20 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type App, Validations } from 'aws-cdk-lib';
+import { type App, App as CdkApp, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { SERVICE_NAME as APP_SERVICE_NAME } from '#lib/log';
 import { EVENT_TYPES, ROUTES } from '#lib/wellhub/routes';
+import { WELLHUB_TOKEN_PLACEHOLDER } from '#lib/wellhub-api/token';
 import { OUTCOMES } from '../../infra/app-metrics';
 import { BUNDLE_FILE, ENABLE_SOURCE_MAPS, REQUIRE_BANNER } from '../../infra/bundle';
 import { createApp } from '../../infra/create-app';
 import { LOG_QUERIES } from '../../infra/log-queries';
 import { SECRET_LENGTH, type WebhookStack } from '../../infra/webhook-stack';
+import { WellhubApiAccess } from '../../infra/wellhub-api-access';
 
 /**
  * One synthesized dev app (with an alarm e-mail) shared by every test of this file: synthesis runs
@@ -71,7 +73,10 @@ function refOf(value: unknown): string {
 }
 
 const tableId = () => only(ofType('AWS::DynamoDB::Table'))[0];
-const secretId = () => only(ofType('AWS::SecretsManager::Secret'))[0];
+const secretNamed = (name: string) =>
+  only(ofType('AWS::SecretsManager::Secret').filter(([, secret]) => secret.Properties.Name === name));
+const secretId = () => secretNamed('wellhub-webhooks/dev/webhook-secret')[0];
+const tokenSecretId = () => secretNamed('wellhub-webhooks/dev/wellhub-api-token')[0];
 const topicId = () => only(ofType('AWS::SNS::Topic'))[0];
 
 describe('WebhookStack API', () => {
@@ -265,8 +270,7 @@ describe('WebhookStack data', () => {
 
   it('generates the webhook secret at deploy as a plain alphanumeric string Wellhub accepts', () => {
     expect(SECRET_LENGTH).toBeLessThanOrEqual(100);
-    const [, secret] = only(ofType('AWS::SecretsManager::Secret'));
-    expect(secret.Properties.Name).toBe('wellhub-webhooks/dev/webhook-secret');
+    const [, secret] = secretNamed('wellhub-webhooks/dev/webhook-secret');
     // No SecretStringTemplate: the value is the string itself, not JSON.
     expect(secret.Properties.GenerateSecretString).toEqual({
       PasswordLength: SECRET_LENGTH,
@@ -274,6 +278,85 @@ describe('WebhookStack data', () => {
       IncludeSpace: false,
     });
     expect(secret.Properties.SecretString).toBeUndefined();
+  });
+});
+
+describe('WebhookStack Wellhub API token', () => {
+  it('creates the token secret with the placeholder the client reads as "no token", removed with a dev stack', () => {
+    const [, secret] = secretNamed('wellhub-webhooks/dev/wellhub-api-token');
+    expect(secret).toMatchObject({
+      DeletionPolicy: 'Delete',
+      Properties: { SecretString: WELLHUB_TOKEN_PLACEHOLDER },
+    });
+    expect(secret.Properties.GenerateSecretString).toBeUndefined();
+  });
+
+  it('lets no function read it: none of the webhook functions calls Wellhub', () => {
+    const policies = [...ofType('AWS::IAM::Role'), ...ofType('AWS::IAM::Policy')];
+    expect(JSON.stringify(policies.map(([, p]) => p.Properties))).not.toContain(tokenSecretId());
+    for (const [, fn] of ofType('AWS::Lambda::Function')) {
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(variables.WELLHUB_API_TOKEN_SECRET_ID).toBeUndefined();
+    }
+  });
+
+  it('outputs the token secret name, where on-call puts the real token', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(JSON.stringify(outputs.WellhubApiTokenSecretName?.Value)).toContain(tokenSecretId());
+  });
+
+  it('points the dev stage at the Wellhub sandbox', () => {
+    expect(stack.wellhub.apiUrl).toBe('https://apitesting.partners.gympass.com');
+  });
+});
+
+describe('WellhubApiAccess.grantWellhubToken', () => {
+  it('gives exactly the granted function GetSecretValue on the token and the two settings it reads', () => {
+    const grantApp = new CdkApp();
+    const grantStack = new Stack(grantApp, 'Grant');
+    const access = new WellhubApiAccess(grantStack, 'WellhubApi', {
+      stage: 'dev',
+      apiUrl: 'https://apitesting.partners.gympass.com',
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const worker = new LambdaFunction(grantStack, 'Worker', {
+      runtime: Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: Code.fromInline('export const handler = async () => undefined;'),
+    });
+    new LambdaFunction(grantStack, 'Bystander', {
+      runtime: Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: Code.fromInline('export const handler = async () => undefined;'),
+    });
+
+    access.grantWellhubToken(worker);
+
+    const granted = Template.fromStack(grantStack);
+    const secret = Object.keys(granted.findResources('AWS::SecretsManager::Secret'))[0];
+    const policies = Object.values(granted.findResources('AWS::IAM::Policy')) as Resource[];
+    expect(policies).toHaveLength(1);
+    expect(policies[0]?.Properties).toMatchObject({
+      PolicyDocument: {
+        Statement: [
+          {
+            Sid: 'ReadWellhubApiToken',
+            Effect: 'Allow',
+            Action: 'secretsmanager:GetSecretValue',
+            Resource: { Ref: secret },
+          },
+        ],
+      },
+      Roles: [{ Ref: expect.stringMatching(/^WorkerServiceRole/) }],
+    });
+    granted.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: {
+          WELLHUB_API_URL: 'https://apitesting.partners.gympass.com',
+          WELLHUB_API_TOKEN_SECRET_ID: { Ref: secret },
+        },
+      },
+    });
   });
 });
 
@@ -296,6 +379,8 @@ describe('WebhookStack observability', () => {
         'latency-p99',
         'quarantined',
         'signature-rejected',
+        'wellhub-auth-refused',
+        'wellhub-token-missing',
         ...ROUTES.flatMap((r) => [`${r.functionName}-errors`, `${r.functionName}-throttles`]),
       ]
         .map((name) => `wellhub-webhooks-dev-${name}`)
@@ -347,6 +432,27 @@ describe('WebhookStack observability', () => {
       Dimensions: service,
       Statistic: 'Sum',
       Threshold: 5,
+    });
+  });
+
+  it('alarms on any 401/403 from Wellhub and on any call failed closed for want of a token', () => {
+    const service = [{ Name: 'service', Value: APP_SERVICE_NAME }];
+    expect(alarm('wellhub-auth-refused')).toMatchObject({
+      Namespace: 'WellhubWebhooks',
+      MetricName: 'WellhubAuthRefused',
+      Dimensions: service,
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      AlarmDescription: expect.stringContaining('Runbook: README, Operations, alarm "wellhub-auth-refused"'),
+    });
+    expect(alarm('wellhub-token-missing')).toMatchObject({
+      Namespace: 'WellhubWebhooks',
+      MetricName: 'WellhubTokenMissing',
+      Dimensions: service,
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
     });
   });
 
@@ -471,6 +577,7 @@ describe('WebhookStack cdk-nag', () => {
     expect(acks.map(({ path: p, id }) => `${id} ${p}`).sort()).toEqual(
       [
         'AwsSolutions-SMG4 WellhubWebhooks-dev/WebhookSecret',
+        'AwsSolutions-SMG4 WellhubWebhooks-dev/WellhubApi/TokenSecret',
         ...ROUTES.map(
           (r) => `AwsSolutions-APIG4 WellhubWebhooks-dev/Api/POST--${r.path.slice(1).replaceAll('/', '--')}`,
         ),
