@@ -1,9 +1,9 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { type App, App as CdkApp, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type App, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { SERVICE_NAME as APP_SERVICE_NAME } from '#lib/log';
@@ -14,7 +14,6 @@ import { BUNDLE_FILE, ENABLE_SOURCE_MAPS, REQUIRE_BANNER } from '../../infra/bun
 import { createApp } from '../../infra/create-app';
 import { LOG_QUERIES } from '../../infra/log-queries';
 import { SECRET_LENGTH, type WebhookStack } from '../../infra/webhook-stack';
-import { WellhubApiAccess } from '../../infra/wellhub-api-access';
 
 /**
  * One synthesized dev app (with an alarm e-mail) shared by every test of this file: synthesis runs
@@ -307,56 +306,6 @@ describe('WebhookStack Wellhub API token', () => {
 
   it('points the dev stage at the Wellhub sandbox', () => {
     expect(stack.wellhub.apiUrl).toBe('https://apitesting.partners.gympass.com');
-  });
-});
-
-describe('WellhubApiAccess.grantWellhubToken', () => {
-  it('gives exactly the granted function GetSecretValue on the token and the two settings it reads', () => {
-    const grantApp = new CdkApp();
-    const grantStack = new Stack(grantApp, 'Grant');
-    const access = new WellhubApiAccess(grantStack, 'WellhubApi', {
-      stage: 'dev',
-      apiUrl: 'https://apitesting.partners.gympass.com',
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    const worker = new LambdaFunction(grantStack, 'Worker', {
-      runtime: Runtime.NODEJS_24_X,
-      handler: 'index.handler',
-      code: Code.fromInline('export const handler = async () => undefined;'),
-    });
-    new LambdaFunction(grantStack, 'Bystander', {
-      runtime: Runtime.NODEJS_24_X,
-      handler: 'index.handler',
-      code: Code.fromInline('export const handler = async () => undefined;'),
-    });
-
-    access.grantWellhubToken(worker);
-
-    const granted = Template.fromStack(grantStack);
-    const secret = Object.keys(granted.findResources('AWS::SecretsManager::Secret'))[0];
-    const policies = Object.values(granted.findResources('AWS::IAM::Policy')) as Resource[];
-    expect(policies).toHaveLength(1);
-    expect(policies[0]?.Properties).toMatchObject({
-      PolicyDocument: {
-        Statement: [
-          {
-            Sid: 'ReadWellhubApiToken',
-            Effect: 'Allow',
-            Action: 'secretsmanager:GetSecretValue',
-            Resource: { Ref: secret },
-          },
-        ],
-      },
-      Roles: [{ Ref: expect.stringMatching(/^WorkerServiceRole/) }],
-    });
-    granted.hasResourceProperties('AWS::Lambda::Function', {
-      Environment: {
-        Variables: {
-          WELLHUB_API_URL: 'https://apitesting.partners.gympass.com',
-          WELLHUB_API_TOKEN_SECRET_ID: { Ref: secret },
-        },
-      },
-    });
   });
 });
 
