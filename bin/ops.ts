@@ -3,6 +3,7 @@
  * refused or not found, 2 on a usage error. Without TABLE_NAME it uses the local receiver's database.
  */
 import { applyLocalDefaults, isLocal } from '#lib/local/environment';
+import { applyLocalWellhubDefaults } from '#lib/local-wellhub/start';
 
 const USAGE = `usage: ops <command>
   booking <booking_number>          the booking record and its history
@@ -14,19 +15,26 @@ const USAGE = `usage: ops <command>
   pending [--wait]                  how much the pipeline still owes; --wait until the stream is done
   quarantine [--all]                signed requests that could not be applied
   replay <quarantine_id>            re-process a quarantined request through its handler
-  link <customer_id> <wellhub_id>   attach a Wellhub ID to an existing customer`;
+  link <customer_id> <wellhub_id>   attach a Wellhub ID to an existing customer
+  wellhub check --gym <gym_id>      Wellhub's health, and whether our token works for the gym
+  wellhub register-webhooks --gym <gym_id> --base-url <url>
+                                    register the five webhook URLs and the secret at Wellhub`;
 
 // Everything but the command's answer (handler logs during a replay, say) goes to stderr.
 const print = process.stdout.write.bind(process.stdout);
 process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
 
 async function main(argv: string[]): Promise<number> {
-  if (isLocal()) applyLocalDefaults();
+  if (isLocal()) {
+    applyLocalDefaults();
+    applyLocalWellhubDefaults();
+  }
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const { config } = await import('#lib/config');
   const { DynamoDbStore } = await import('#lib/store/dynamodb-store');
   const ops = await import('#lib/ops/commands');
   const pipeline = await import('#lib/ops/pipeline');
+  const wellhub = await import('#lib/ops/wellhub');
   const store = new DynamoDbStore({ tableName: config.tableName, timeoutMs: 5000 });
   const context = { store, pipeline: { store, now: () => new Date() } };
   const [command, ...args] = argv;
@@ -40,6 +48,7 @@ async function main(argv: string[]): Promise<number> {
     quarantine: () => ops.quarantine(context, { all: args.includes('--all') }),
     replay: () => (args[0] ? ops.replay(context, args[0]) : undefined),
     link: () => (args[0] && args[1] ? ops.link(context, args[0], args[1]) : undefined),
+    wellhub: () => wellhub.wellhubCommand(args),
   };
   const result = command !== undefined && Object.hasOwn(run, command) ? run[command]?.() : undefined;
   if (result === undefined) {
@@ -47,8 +56,10 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    print(`${JSON.stringify(await result, null, 2)}\n`);
-    return 0;
+    const shown = await result;
+    print(`${JSON.stringify(shown, null, 2)}\n`);
+    // A report that says something is wrong (`ok: false`) is printed in full and fails the command.
+    return (shown as { ok?: unknown } | undefined)?.ok === false ? 1 : 0;
   } catch (error) {
     if (error instanceof ops.OpsRefused) {
       process.stderr.write(`ops: ${error.message}\n`);

@@ -10,6 +10,10 @@ applyLocalDefaults();
 
 async function main(): Promise<void> {
   const env = process.env;
+  // Wellhub: the local one unless WELLHUB_API_URL names a real one. First, so that the handlers and
+  // anything else that reads the configuration see its URL and token.
+  const { startLocalWellhubUnlessConfigured } = await import('#lib/local-wellhub/start');
+  const wellhub = await startLocalWellhubUnlessConfigured(env);
   const { startDynamoDbLocal } = await import('#lib/local/dynamodb-local');
   const database = await startDynamoDbLocal({
     port: Number(env.DYNAMODB_LOCAL_PORT),
@@ -23,6 +27,7 @@ async function main(): Promise<void> {
     server?.closeAllConnections();
     // The poller checkpoints what it has handled, so a restart resumes exactly there.
     await pipeline?.stop();
+    await wellhub.stop();
     await database.stop();
     process.exit(0);
   };
@@ -76,6 +81,7 @@ async function main(): Promise<void> {
         `  GET  ${base}/health`,
         `DynamoDB Local on ${database.endpoint}, table ${env.TABLE_NAME}, data in ${env.DATA_DIR}`,
         'Pipeline: the worker follows the table stream; the sweeper runs every minute',
+        ...wellhub.banner,
         `Webhook secret: ${env.WELLHUB_WEBHOOK_SECRET === 'local-dev-secret' ? 'local-dev-secret (the default; set WELLHUB_WEBHOOK_SECRET to change it)' : 'from WELLHUB_WEBHOOK_SECRET'}`,
         'Ctrl-C stops everything.',
         '',

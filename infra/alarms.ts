@@ -9,6 +9,8 @@ import {
   overdueJobsMetric,
   quarantinedMetric,
   signatureRejectedMetric,
+  wellhubAuthRefusedMetric,
+  wellhubTokenMissingMetric,
 } from './app-metrics';
 import type { Pipeline } from './pipeline';
 import { SERVICE_NAME } from './service-function';
@@ -90,6 +92,23 @@ export class OnCallAlarms extends Construct {
       threshold: SIGNATURE_REJECTED_THRESHOLD,
       description:
         'Many requests failed the signature check: the secret at Wellhub and ours may disagree, or the URL is being probed.',
+    });
+
+    this.add('WellhubAuthRefused', {
+      name: 'wellhub-auth-refused',
+      metric: wellhubAuthRefusedMetric({ period: fiveMinutes }),
+      threshold: 1,
+      // Jobs keep retrying until their deadline, so bookings are not answered while this lasts.
+      description:
+        'Wellhub answered 401/403: our API token is wrong, revoked or not enabled for the gym; booking answers and validations wait.',
+    });
+
+    this.add('WellhubTokenMissing', {
+      name: 'wellhub-token-missing',
+      metric: wellhubTokenMissingMetric({ period: fiveMinutes }),
+      threshold: 1,
+      description:
+        'A call to Wellhub failed closed: no API token is configured (the secret still holds its placeholder) or it cannot be read.',
     });
 
     for (const fn of props.functions) {

@@ -55,6 +55,16 @@ export function signatureRejectedMetric(options: MetricOptions = {}): Metric {
   return appMetric('SignatureRejected', {}, { statistic: Stats.SUM, ...options });
 }
 
+/** `WellhubAuthRefused` (Count) by {service}: Wellhub answered 401 or 403 to a call of ours. */
+export function wellhubAuthRefusedMetric(options: MetricOptions = {}): Metric {
+  return appMetric('WellhubAuthRefused', {}, { statistic: Stats.SUM, ...options });
+}
+
+/** `WellhubTokenMissing` (Count) by {service}: a call failed closed, no token configured or readable. */
+export function wellhubTokenMissingMetric(options: MetricOptions = {}): Metric {
+  return appMetric('WellhubTokenMissing', {}, { statistic: Stats.SUM, ...options });
+}
+
 /** Powertools' `ColdStart` (Count) by {service, function_name}; function_name is the route's `functionName`. */
 export function coldStartMetric(functionName: string, options: MetricOptions = {}): Metric {
   return appMetric('ColdStart', { function_name: functionName }, { statistic: Stats.SUM, ...options });

@@ -23,7 +23,12 @@ export interface StageConfig {
    * of (unsigned) requests can cost in Lambda invocations.
    */
   readonly throttle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Wellhub's partner API: the sandbox for dev, production for prod (WELLHUB-API.md). */
+  readonly wellhubApiUrl: string;
 }
+
+export const WELLHUB_SANDBOX_URL = 'https://apitesting.partners.gympass.com';
+export const WELLHUB_PRODUCTION_URL = 'https://api.partners.gympass.com';
 
 export const STAGES: Readonly<Record<string, StageConfig>> = {
   dev: {
@@ -32,6 +37,7 @@ export const STAGES: Readonly<Record<string, StageConfig>> = {
     removalPolicy: RemovalPolicy.DESTROY,
     logRetention: RetentionDays.TWO_WEEKS,
     throttle: { rateLimit: 20, burstLimit: 40 },
+    wellhubApiUrl: WELLHUB_SANDBOX_URL,
   },
   prod: {
     name: 'prod',
@@ -39,6 +45,7 @@ export const STAGES: Readonly<Record<string, StageConfig>> = {
     removalPolicy: RemovalPolicy.RETAIN,
     logRetention: RetentionDays.TWO_MONTHS,
     throttle: { rateLimit: 50, burstLimit: 100 },
+    wellhubApiUrl: WELLHUB_PRODUCTION_URL,
   },
 };
 

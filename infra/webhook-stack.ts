@@ -18,6 +18,7 @@ import { Pipeline } from './pipeline';
 import { SERVICE_NAME } from './service-function';
 import type { StageConfig } from './stages';
 import { WebhookFunction } from './webhook-function';
+import { WellhubApiAccess } from './wellhub-api-access';
 
 export interface WebhookStackProps extends StackProps {
   readonly stage: StageConfig;
@@ -37,6 +38,8 @@ export class WebhookStack extends Stack {
   readonly api: HttpApi;
   readonly functions: readonly WebhookFunction[];
   readonly pipeline: Pipeline;
+  /** The Wellhub API token and URL; `wellhub.grantWellhubToken(fn)` for each function that calls Wellhub. */
+  readonly wellhub: WellhubApiAccess;
 
   constructor(scope: Construct, id: string, props: WebhookStackProps) {
     super(scope, id, { terminationProtection: props.stage.protectFromDeletion, ...props });
@@ -84,6 +87,13 @@ export class WebhookStack extends Stack {
       id: 'AwsSolutions-SMG4',
       reason:
         'The secret is shared with Wellhub, who only change it through their support: an automatic rotation would break every webhook. Rotation is a manual, two-step procedure with {"current","previous"} (README, Deploy).',
+    });
+
+    // No webhook function calls Wellhub: they only receive. The pipeline's workers will be granted.
+    this.wellhub = new WellhubApiAccess(this, 'WellhubApi', {
+      stage: stage.name,
+      apiUrl: stage.wellhubApiUrl,
+      removalPolicy: stage.removalPolicy,
     });
 
     this.functions = ROUTES.map(
@@ -171,6 +181,10 @@ export class WebhookStack extends Stack {
     new CfnOutput(this, 'WebhookSecretName', {
       description: 'Send to Wellhub: the value of this secret (aws secretsmanager get-secret-value)',
       value: secretName,
+    });
+    new CfnOutput(this, 'WellhubApiTokenSecretName', {
+      description: 'Put the Wellhub API token here (aws secretsmanager put-secret-value)',
+      value: this.wellhub.tokenSecret.secretName,
     });
     new CfnOutput(this, 'TableName', { value: this.table.tableName });
     new CfnOutput(this, 'DeadLetterQueueUrl', {

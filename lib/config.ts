@@ -21,7 +21,27 @@ export interface Config {
    */
   readonly responseBudgetMs: number;
   readonly problems: readonly string[];
+  /** Calling Wellhub (CONTRACT §13). Its problems never block webhooks: Wellhub calls fail closed. */
+  readonly wellhub: WellhubApiConfig;
 }
+
+export interface WellhubApiConfig {
+  /** `WELLHUB_API_URL`: booking, access and setup APIs. Unset: every call fails closed. */
+  readonly apiUrl?: string;
+  /** `WELLHUB_SETUP_API_URL`: the Integration Setup API (webhook registration), another host. */
+  readonly setupApiUrl: string;
+  /** Local runs and tests: the token itself (`WELLHUB_API_TOKEN`). */
+  readonly token?: string;
+  /** Lambda: the Secrets Manager id of the token (`WELLHUB_API_TOKEN_SECRET_ID`). */
+  readonly tokenSecretId?: string;
+  /** Per call, answer body included (`WELLHUB_TIMEOUT_MS`). */
+  readonly timeoutMs: number;
+  /** What makes Wellhub calls fail closed; logged with each refused call, never a reason to 503 a webhook. */
+  readonly problems: readonly string[];
+}
+
+/** Wellhub's Integration Setup API exists in production only (WELLHUB-API.md). */
+export const WELLHUB_SETUP_API_URL = 'https://api.partners-integrations.gympass.com';
 
 export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
@@ -41,7 +61,42 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dynamoDbTimeoutMs: positiveNumber(env, 'DYNAMODB_TIMEOUT_MS', 350, problems),
     responseBudgetMs: positiveNumber(env, 'RESPONSE_BUDGET_MS', 800, problems),
     problems,
+    wellhub: readWellhubApiConfig(env),
   };
+}
+
+function readWellhubApiConfig(env: NodeJS.ProcessEnv): WellhubApiConfig {
+  const problems: string[] = [];
+  const apiUrl = httpUrl(env, 'WELLHUB_API_URL', problems);
+  if (apiUrl === undefined && !env.WELLHUB_API_URL) problems.push('WELLHUB_API_URL is not set');
+  const setupApiUrl = httpUrl(env, 'WELLHUB_SETUP_API_URL', problems) ?? WELLHUB_SETUP_API_URL;
+  const token = env.WELLHUB_API_TOKEN || undefined;
+  const tokenSecretId = env.WELLHUB_API_TOKEN_SECRET_ID || undefined;
+  if (!token && !tokenSecretId) {
+    problems.push('neither WELLHUB_API_TOKEN_SECRET_ID nor WELLHUB_API_TOKEN is set');
+  }
+  return {
+    ...(apiUrl ? { apiUrl } : {}),
+    setupApiUrl,
+    ...(token ? { token } : {}),
+    ...(tokenSecretId ? { tokenSecretId } : {}),
+    timeoutMs: positiveNumber(env, 'WELLHUB_TIMEOUT_MS', 5000, problems),
+    problems,
+  };
+}
+
+/** An http(s) URL without a trailing slash, or undefined (with a problem when it is set but malformed). */
+function httpUrl(env: NodeJS.ProcessEnv, name: string, problems: string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  try {
+    const url = new URL(raw);
+    if (url.protocol === 'https:' || url.protocol === 'http:') return raw.replace(/\/+$/, '');
+  } catch {
+    // Reported below.
+  }
+  problems.push(`${name} must be an http(s) URL, got ${JSON.stringify(raw)}`);
+  return undefined;
 }
 
 function positiveNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, problems: string[]): number {

@@ -56,6 +56,14 @@ describe('stage selection', () => {
     }
   });
 
+  it('points prod at Wellhub production and keeps its API token secret on deletion', () => {
+    expect(stack.wellhub.apiUrl).toBe('https://api.partners.gympass.com');
+    template.hasResource('AWS::SecretsManager::Secret', {
+      DeletionPolicy: 'Retain',
+      Properties: { Name: 'wellhub-webhooks/prod/wellhub-api-token' },
+    });
+  });
+
   it('throttles prod at 50 requests/s with bursts of 100', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },

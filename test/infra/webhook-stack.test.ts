@@ -8,6 +8,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { SERVICE_NAME as APP_SERVICE_NAME } from '#lib/log';
 import { EVENT_TYPES, ROUTES } from '#lib/wellhub/routes';
+import { WELLHUB_TOKEN_PLACEHOLDER } from '#lib/wellhub-api/token';
 import { OUTCOMES } from '../../infra/app-metrics';
 import { BUNDLE_FILE, ENABLE_SOURCE_MAPS, REQUIRE_BANNER } from '../../infra/bundle';
 import { createApp } from '../../infra/create-app';
@@ -78,7 +79,10 @@ function logGroupOf(functionName: string): string {
 }
 
 const tableId = () => only(ofType('AWS::DynamoDB::Table'))[0];
-const secretId = () => only(ofType('AWS::SecretsManager::Secret'))[0];
+const secretNamed = (name: string) =>
+  only(ofType('AWS::SecretsManager::Secret').filter(([, secret]) => secret.Properties.Name === name));
+const secretId = () => secretNamed('wellhub-webhooks/dev/webhook-secret')[0];
+const tokenSecretId = () => secretNamed('wellhub-webhooks/dev/wellhub-api-token')[0];
 const topicId = () => only(ofType('AWS::SNS::Topic'))[0];
 
 describe('WebhookStack API', () => {
@@ -268,8 +272,7 @@ describe('WebhookStack data', () => {
 
   it('generates the webhook secret at deploy as a plain alphanumeric string Wellhub accepts', () => {
     expect(SECRET_LENGTH).toBeLessThanOrEqual(100);
-    const [, secret] = only(ofType('AWS::SecretsManager::Secret'));
-    expect(secret.Properties.Name).toBe('wellhub-webhooks/dev/webhook-secret');
+    const [, secret] = secretNamed('wellhub-webhooks/dev/webhook-secret');
     // No SecretStringTemplate: the value is the string itself, not JSON.
     expect(secret.Properties.GenerateSecretString).toEqual({
       PasswordLength: SECRET_LENGTH,
@@ -277,6 +280,35 @@ describe('WebhookStack data', () => {
       IncludeSpace: false,
     });
     expect(secret.Properties.SecretString).toBeUndefined();
+  });
+});
+
+describe('WebhookStack Wellhub API token', () => {
+  it('creates the token secret with the placeholder the client reads as "no token", removed with a dev stack', () => {
+    const [, secret] = secretNamed('wellhub-webhooks/dev/wellhub-api-token');
+    expect(secret).toMatchObject({
+      DeletionPolicy: 'Delete',
+      Properties: { SecretString: WELLHUB_TOKEN_PLACEHOLDER },
+    });
+    expect(secret.Properties.GenerateSecretString).toBeUndefined();
+  });
+
+  it('lets no function read it: none of the webhook functions calls Wellhub', () => {
+    const policies = [...ofType('AWS::IAM::Role'), ...ofType('AWS::IAM::Policy')];
+    expect(JSON.stringify(policies.map(([, p]) => p.Properties))).not.toContain(tokenSecretId());
+    for (const [, fn] of ofType('AWS::Lambda::Function')) {
+      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect(variables.WELLHUB_API_TOKEN_SECRET_ID).toBeUndefined();
+    }
+  });
+
+  it('outputs the token secret name, where on-call puts the real token', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(JSON.stringify(outputs.WellhubApiTokenSecretName?.Value)).toContain(tokenSecretId());
+  });
+
+  it('points the dev stage at the Wellhub sandbox', () => {
+    expect(stack.wellhub.apiUrl).toBe('https://apitesting.partners.gympass.com');
   });
 });
 
@@ -299,6 +331,8 @@ describe('WebhookStack observability', () => {
         'latency-p99',
         'quarantined',
         'signature-rejected',
+        'wellhub-auth-refused',
+        'wellhub-token-missing',
         ...ROUTES.flatMap((r) => [`${r.functionName}-errors`, `${r.functionName}-throttles`]),
         'worker-errors',
         'worker-iterator-age',
@@ -359,6 +393,27 @@ describe('WebhookStack observability', () => {
       Dimensions: service,
       Statistic: 'Sum',
       Threshold: 5,
+    });
+  });
+
+  it('alarms on any 401/403 from Wellhub and on any call failed closed for want of a token', () => {
+    const service = [{ Name: 'service', Value: APP_SERVICE_NAME }];
+    expect(alarm('wellhub-auth-refused')).toMatchObject({
+      Namespace: 'WellhubWebhooks',
+      MetricName: 'WellhubAuthRefused',
+      Dimensions: service,
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      AlarmDescription: expect.stringContaining('Runbook: README, Operations, alarm "wellhub-auth-refused"'),
+    });
+    expect(alarm('wellhub-token-missing')).toMatchObject({
+      Namespace: 'WellhubWebhooks',
+      MetricName: 'WellhubTokenMissing',
+      Dimensions: service,
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
     });
   });
 
@@ -483,6 +538,7 @@ describe('WebhookStack cdk-nag', () => {
         'AwsSolutions-SMG4 WellhubWebhooks-dev/WebhookSecret',
         'AwsSolutions-SQS3 WellhubWebhooks-dev/Pipeline/DeadLetterQueue',
         'AwsSolutions-IAM5[Resource::*] WellhubWebhooks-dev/Pipeline/Worker/Role',
+        'AwsSolutions-SMG4 WellhubWebhooks-dev/WellhubApi/TokenSecret',
         ...ROUTES.map(
           (r) => `AwsSolutions-APIG4 WellhubWebhooks-dev/Api/POST--${r.path.slice(1).replaceAll('/', '--')}`,
         ),

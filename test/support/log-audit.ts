@@ -24,6 +24,14 @@ export const NEVER_LOGGED = [
   'user@email.com',
   '+5511999999999',
   '99876-5432',
+  // Wellhub API tokens: the local Wellhub's default, the tests', and the Secrets Manager ones.
+  'local-wellhub-token',
+  'wellhub-test-token-7f3a9c',
+  'wellhub-token-from-secrets-manager',
+  'wellhub-token-rotated',
+  // The local Wellhub's test members' contact details.
+  'Test Member',
+  '+5511900000',
   // What the reliability suites' generators put into names, emails, phones and secrets.
   ...neverLoggedValues(),
 ];
