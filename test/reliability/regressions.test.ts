@@ -7,6 +7,7 @@ import { Unavailable } from '#lib/errors';
 import { DynamoDbStore } from '#lib/store/dynamodb-store';
 import { verifySignature } from '#lib/wellhub/signature';
 import { secretsManagerKeys } from '#lib/wellhub/signing-keys';
+import { startCountingProxy } from '../support/counting-proxy';
 import { startFakeSecretsManager } from '../support/fake-secrets-manager';
 import { gatewayEvent, SECRET } from '../support/harness';
 import { captureLogs } from '../support/logs';
@@ -167,8 +168,7 @@ describe('clients slower than their timeouts', () => {
   });
 
   it('answers accepted, not duplicate, when the first attempt timed out but its write landed', async () => {
-    const endpoint = new URL(process.env.AWS_ENDPOINT_URL_DYNAMODB ?? '');
-    const proxy = await startDelayingProxy({ port: Number(endpoint.port) });
+    const proxy = await startCountingProxy(process.env.AWS_ENDPOINT_URL_DYNAMODB ?? '');
     try {
       const rig = await startRig({ endpoint: proxy.endpoint, timeoutMs: 300 });
       const body = JSON.stringify(
@@ -179,14 +179,14 @@ describe('clients slower than their timeouts', () => {
           eventId: 'evt-own-write',
         }),
       );
-      // The first attempt's bytes arrive just after its timeout; the SDK's second attempt goes straight
-      // through, and (unless its jittered backoff was under 20 ms) finds the first one's write.
-      proxy.setDelay(320);
-      const fast = setTimeout(() => proxy.setDelay(0), 310);
+      // The first attempt's write lands at once but its answer comes after the client's timeout; the
+      // SDK's second attempt then finds that write.
+      proxy.reset();
+      proxy.holdNextAnswer('PutItem', 600);
 
       const answer = await rig.send('booking-requested', body);
-      clearTimeout(fast);
 
+      expect(proxy.operations.filter((operation) => operation === 'PutItem')).toEqual(['PutItem', 'PutItem']);
       expect(answer).toMatchObject({ status: 200, body: { status: 'accepted', event_id: 'evt-own-write' } });
       expect(rig.store.received).toEqual({ accepted: 1, duplicate: 0 });
       expect((await rig.send('booking-requested', body)).body).toMatchObject({ status: 'duplicate' });

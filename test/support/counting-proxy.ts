@@ -1,6 +1,8 @@
 /**
  * An HTTP proxy in front of DynamoDB Local that records the operation of every request it forwards
- * (`X-Amz-Target`), so a test can count what a handler really sends over the wire.
+ * (`X-Amz-Target`), so a test can count what a handler really sends over the wire. It can also hold
+ * back the answer to the next request: the request reaches the database at once (its write lands)
+ * but the client hears nothing until after its own timeout.
  */
 import { createServer, request } from 'node:http';
 
@@ -9,17 +11,22 @@ export interface CountingProxy {
   /** Operations seen since the last reset, e.g. `PutItem`. */
   readonly operations: string[];
   reset(): void;
+  /** The next request of `operation` is forwarded at once, and its answer delivered only after `ms`. */
+  holdNextAnswer(operation: string, ms: number): void;
   stop(): Promise<void>;
 }
 
 export async function startCountingProxy(target: string): Promise<CountingProxy> {
   const upstream = new URL(target);
   const operations: string[] = [];
+  let hold: { operation: string; ms: number } | undefined;
   const server = createServer((req, res) => {
     const operation =
       String(req.headers['x-amz-target'] ?? 'unknown')
         .split('.')
         .pop() ?? 'unknown';
+    const heldFor = hold?.operation === operation ? hold.ms : undefined;
+    if (heldFor !== undefined) hold = undefined;
     operations.push(operation);
     const forward = request(
       {
@@ -30,8 +37,13 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
         headers: req.headers,
       },
       (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
+        const deliver = () => {
+          if (res.destroyed) return answer.resume();
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        };
+        if (heldFor === undefined) deliver();
+        else setTimeout(deliver, heldFor);
       },
     );
     forward.on('error', () => res.destroy());
@@ -45,6 +57,9 @@ export async function startCountingProxy(target: string): Promise<CountingProxy>
     operations,
     reset: () => {
       operations.length = 0;
+    },
+    holdNextAnswer: (operation, ms) => {
+      hold = { operation, ms };
     },
     stop: () =>
       new Promise((resolve) => {
