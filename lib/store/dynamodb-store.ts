@@ -61,11 +61,13 @@ export class DynamoDbStore implements Inbox, ApplyStore {
       await this.#db.send(new PutCommand(receivedPut(this.#table, key, record, dueAt)));
       return 'accepted';
     } catch (error) {
-      // The SDK's second attempt finds the write of a first one that timed out but landed: that is
-      // this request's own event, not a retry of Wellhub's.
-      if (error instanceof ConditionalCheckFailedException)
-        return error.Item?.request_id?.S === record.request_id ? 'accepted' : 'duplicate';
-      throw unavailable(error);
+      if (!(error instanceof ConditionalCheckFailedException)) throw unavailable(error);
+      // Lost on the first attempt: a retry of Wellhub's, the common case, answered with no more calls.
+      if ((error.$metadata.attempts ?? 1) <= 1) return 'duplicate';
+      // Lost on the SDK's second attempt: the first one may have timed out after its write landed.
+      // Then the record is this request's own, and the answer is `accepted`.
+      const existing = await this.#get(keys.event(key));
+      return existing?.request_id === record.request_id ? 'accepted' : 'duplicate';
     }
   }
 

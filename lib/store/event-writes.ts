@@ -26,8 +26,6 @@ export function receivedPut(table: string, key: EventKey, record: EventRecord, d
     ConditionExpression: 'attribute_not_exists(pk) OR #ttl < :now',
     ExpressionAttributeNames: { '#ttl': TTL_ATTRIBUTE },
     ExpressionAttributeValues: { ':now': Math.floor(Date.now() / 1000) },
-    // Costs nothing extra: the failed condition's answer carries the item that was already there.
-    ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const,
   };
 }
 

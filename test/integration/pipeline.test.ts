@@ -53,22 +53,6 @@ describe('the request path (CONTRACT §4)', () => {
   });
 });
 
-describe('the inbox write', () => {
-  it('recognises its own earlier write (a timed-out attempt that landed) and still answers accepted', async () => {
-    const harness = await webhookHarness({ stream: false });
-    await harness.deliver('booking-requested', { body: requested('BK_OWN') });
-    const [stored] = await harness.store.getEvents('evt-BK_OWN');
-    if (!stored) throw new Error('not stored');
-    const key = { type: stored.event_type, id: stored.event_key };
-
-    expect(await harness.store.receive(key, stored, new Date())).toBe('accepted');
-    expect(await harness.store.receive(key, { ...stored, request_id: 'another-request' }, new Date())).toBe(
-      'duplicate',
-    );
-    expect(await harness.store.getEvents('evt-BK_OWN')).toEqual([stored]);
-  });
-});
-
 describe('the worker and the sweeper (CONTRACT §9)', () => {
   it('changes nothing when the same stream record is delivered twice', async () => {
     const harness = await webhookHarness({ stream: false });
