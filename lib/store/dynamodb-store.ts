@@ -10,6 +10,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  type QueryCommandInput,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -295,28 +296,33 @@ export class DynamoDbStore implements Inbox, ApplyStore {
   }
 
   async #query(pk: string): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#call(() =>
-        this.#db.send(
-          new QueryCommand({
-            TableName: this.#table,
-            KeyConditionExpression: 'pk = :pk',
-            ExpressionAttributeValues: { ':pk': pk },
-            ExclusiveStartKey: start,
-          }),
-        ),
-      );
-      items.push(...(page.Items ?? []).map(withoutKeys));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
+    const items = await this.#pages({
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': pk },
+    });
+    return items.map(withoutKeys);
   }
 
+  /** One queue of the work index, oldest first; only what is due by `before`, when given. */
   async #queryWork(
     queue: string,
     options: { before?: string; limit?: number },
+  ): Promise<Record<string, unknown>[]> {
+    const due = options.before !== undefined;
+    return this.#pages(
+      {
+        IndexName: WORK_INDEX,
+        KeyConditionExpression: due ? 'work_queue = :queue AND work_at <= :before' : 'work_queue = :queue',
+        ExpressionAttributeValues: { ':queue': queue, ...(due ? { ':before': options.before } : {}) },
+      },
+      options.limit,
+    );
+  }
+
+  /** Every page of a query, or the first `limit` items. */
+  async #pages(
+    input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey' | 'Limit'>,
+    limit?: number,
   ): Promise<Record<string, unknown>[]> {
     const items: Record<string, unknown>[] = [];
     let start: Record<string, unknown> | undefined;
@@ -324,24 +330,15 @@ export class DynamoDbStore implements Inbox, ApplyStore {
       const page = await this.#call(() =>
         this.#db.send(
           new QueryCommand({
+            ...input,
             TableName: this.#table,
-            IndexName: WORK_INDEX,
-            KeyConditionExpression:
-              options.before === undefined
-                ? 'work_queue = :queue'
-                : 'work_queue = :queue AND work_at <= :before',
-            ExpressionAttributeValues: {
-              ':queue': queue,
-              ...(options.before === undefined ? {} : { ':before': options.before }),
-            },
             ExclusiveStartKey: start,
-            ...(options.limit === undefined ? {} : { Limit: options.limit }),
+            ...(limit === undefined ? {} : { Limit: limit - items.length }),
           }),
         ),
       );
       items.push(...(page.Items ?? []));
-      start =
-        options.limit !== undefined && items.length >= options.limit ? undefined : page.LastEvaluatedKey;
+      start = limit !== undefined && items.length >= limit ? undefined : page.LastEvaluatedKey;
     } while (start);
     return items;
   }

@@ -139,6 +139,7 @@ class SignedTables {
     const integrity = checkIntegrity(await readLedger(rig.endpoint, rig.tableName));
     tally.appliedTwice += integrity.appliedTwice;
     this.problems.push(...integrity.problems);
+    await rig.stop();
     await dropTestTable(rig.tableName);
   }
 }
@@ -152,6 +153,7 @@ describe('webhook handlers under hostile input (CONTRACT §2, §3, §5)', () => 
 
   afterAll(async () => {
     await signed.retire();
+    await unsignedRig.stop();
     await dropTestTable(unsignedRig.tableName);
     recordResult({
       suite: 'hostile-input',

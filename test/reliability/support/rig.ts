@@ -88,6 +88,8 @@ export interface Rig {
    * whatever a fault left to the sweeper (see test/support/pipeline.ts).
    */
   drain(timeoutMs?: number): Promise<unknown>;
+  /** Stops the pipeline behind it (before its table is dropped). */
+  stop(): Promise<void>;
   /** Runs one gateway event through the route's handler; never throws. */
   invoke(type: EventType, event: APIGatewayProxyEventV2): Promise<Reply>;
   /** POSTs a body as Wellhub would: compact JSON, signed with the harness's SECRET. */
@@ -145,6 +147,7 @@ export async function startRig(options: RigOptions = {}): Promise<Rig> {
     jobStore,
     deps,
     drain: pipeline.settle,
+    stop: pipeline.stopStream,
     invoke,
     send: (type, body) => invoke(type, gatewayEvent(type, { body })),
   };

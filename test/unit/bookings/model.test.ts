@@ -165,7 +165,7 @@ describe('booking state against the reference model of CONTRACT §6', () => {
           if (problems.length > 0) tally.mismatches++;
           expect(problems).toEqual([]);
         }),
-        { numRuns: sized({ bounded: 20, full: 250 }), ...fastCheckSeed() },
+        { numRuns: sized({ bounded: 20, full: 120 }), ...fastCheckSeed() },
       );
     },
     sized({ bounded: 90_000, full: 1_800_000 }),
