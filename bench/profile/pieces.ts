@@ -3,7 +3,7 @@
  * same piece of the floor, measured in one process against the benchmark's DynamoDB Local. CPU
  * pieces are timed over thousands of calls; the database piece over a few hundred real writes. Since
  * the pipeline applies events after the answer, the handler's database piece is the same as the
- * floor's: one conditional PutItem of the event record (ours also carries the parsed payload and the
+ * floor's: one conditional PutItem of the event record (ours also carries the parsed key fields and the
  * work-index attributes). Started by profile/measure.ts with the deployed function's environment
  * (metrics on), stdout discarded.
  */
@@ -186,7 +186,7 @@ async function main(): Promise<Piece[]> {
       piece: 'DynamoDB write (1 conditional PutItem)',
       oursUs: putUs,
       floorUs: floorPutUs,
-      note: 'both: the event record only; ours adds the parsed payload and the work index keys',
+      note: 'both: the event record only; ours adds the parsed key fields and the work index keys',
     },
     {
       piece: 'everything else (middy, event record, responses)',

@@ -1,5 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { EventKey } from '#lib/inbox/receive';
+import { parseWellhubEvent } from '#lib/wellhub/parse';
+import { routeOf } from '#lib/wellhub/routes';
+import type { WellhubEvent } from '#lib/wellhub/wellhub-event';
 import { applyToBooking } from './booking';
 import type { BookingRecord, CustomerRecord, EventRecord } from './records';
 
@@ -40,8 +43,8 @@ export function keyOf(record: EventRecord): EventKey {
  * time a Wellhub ID is seen.
  */
 export function decideApply(record: EventRecord, state: ApplyState, options: ApplyOptions = {}): EventChange {
-  const event = record.payload;
-  const customer = state.customerId === undefined ? newCustomer(record, options) : undefined;
+  const event = storedEvent(record);
+  const customer = state.customerId === undefined ? newCustomer(event, record, options) : undefined;
   const customerId = state.customerId ?? customer?.customer_id;
   const bookingChange =
     event.type === 'checkin'
@@ -65,8 +68,17 @@ export function decideApply(record: EventRecord, state: ApplyState, options: App
   };
 }
 
-function newCustomer(record: EventRecord, options: ApplyOptions): CustomerRecord | undefined {
-  const event = record.payload;
+/** The event as the webhook parsed it: the same bytes through the same parser give the same event. */
+export function storedEvent(record: EventRecord): WellhubEvent {
+  const text = Buffer.from(record.raw_body, record.raw_body_base64 ? 'base64' : 'utf8').toString('utf8');
+  return parseWellhubEvent(routeOf(record.event_type), JSON.parse(text));
+}
+
+function newCustomer(
+  event: WellhubEvent,
+  record: EventRecord,
+  options: ApplyOptions,
+): CustomerRecord | undefined {
   const createsProfile =
     event.type === 'booking-requested' || (event.type === 'checkin' && event.person.name !== undefined);
   if (!createsProfile) return undefined;

@@ -1,5 +1,4 @@
 import type { EventType } from '#lib/wellhub/routes';
-import type { WellhubEvent } from '#lib/wellhub/wellhub-event';
 
 /**
  * What the gym's records hold (CONTRACT §4, §6, §7). Field names are the stored attribute names, so
@@ -75,9 +74,11 @@ export interface EventRecord {
   readonly wellhub_id: string;
   readonly gym_id: string;
   readonly booking_number?: string;
-  /** The event as parsed at the edge: what applying it needs, without parsing the body again. */
-  readonly payload: WellhubEvent;
-  /** The body exactly as received (base64 when the gateway delivered it so). */
+  /**
+   * The body exactly as received (base64 when the gateway delivered it so). The worker parses it
+   * again with the receiver's own parser: stored as the one string, the event never meets DynamoDB's
+   * limits on numbers or empty maps, which a valid signed body could otherwise exceed.
+   */
   readonly raw_body: string;
   readonly raw_body_base64: boolean;
   /** DynamoDB TTL, epoch seconds. */

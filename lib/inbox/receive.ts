@@ -99,7 +99,6 @@ function receivedRecord(
     wellhub_id: event.wellhubId,
     gym_id: event.gymId,
     ...(bookingNumber !== undefined ? { booking_number: bookingNumber } : {}),
-    payload: event,
     raw_body: receipt.body,
     raw_body_base64: receipt.bodyIsBase64,
     expires_at: expiresAt(event, receipt, options.retentionDays),

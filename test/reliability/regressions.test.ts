@@ -9,6 +9,7 @@ import { verifySignature } from '#lib/wellhub/signature';
 import { secretsManagerKeys } from '#lib/wellhub/signing-keys';
 import { startCountingProxy } from '../support/counting-proxy';
 import { startFakeSecretsManager } from '../support/fake-secrets-manager';
+import { bookedCheckin } from '../support/fixtures';
 import { gatewayEvent, SECRET } from '../support/harness';
 import { captureLogs } from '../support/logs';
 import { countItems } from '../support/table-scan';
@@ -228,5 +229,19 @@ describe('clients slower than their timeouts', () => {
     } finally {
       await proxy.stop();
     }
+  });
+});
+
+describe('valid events whose values DynamoDB cannot hold as numbers (CONTRACT §4)', () => {
+  it('accepts and applies a check-in with coordinates beyond the range of a DynamoDB number', async () => {
+    const rig = await startRig();
+    const checkin = bookedCheckin({ bookingNumber: 'BK_FAR_AWAY', wellhubId: '1234567890125' });
+    (checkin.event_data as Record<string, unknown>).location = { lat: 1e300, lon: 5e-324 };
+
+    const reply = await rig.send('checkin-booking-occurred', JSON.stringify(checkin));
+
+    expect(reply).toMatchObject({ status: 200, body: { status: 'accepted' } });
+    await rig.drain();
+    expect((await rig.store.getBooking('BK_FAR_AWAY'))?.status).toBe('CHECKED_IN');
   });
 });
