@@ -63,6 +63,18 @@ describe('toLambdaRecord', () => {
     });
   });
 
+  it('gives an empty map back its type, which the Streams client loses, rather than refusing the record', () => {
+    const withEmptyMap = {
+      ...MODIFY,
+      dynamodb: { ...MODIFY.dynamodb, NewImage: { pk: { S: 'EVENT#1' }, person: {} } },
+    } as unknown as _Record;
+
+    expect(toLambdaRecord(withEmptyMap, SOURCE).dynamodb?.NewImage).toEqual({
+      pk: { S: 'EVENT#1' },
+      person: { M: {} },
+    });
+  });
+
   it('survives JSON the way Lambda delivers it', () => {
     const record = toLambdaRecord(MODIFY, SOURCE);
     expect(JSON.parse(JSON.stringify(record))).toEqual(record);
