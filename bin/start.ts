@@ -43,6 +43,9 @@ async function main(): Promise<void> {
   const { startLocalPipeline } = await import('#lib/local/pipeline');
   const worker: typeof import('../functions/worker/index') = await import('../functions/worker/index');
   const sweeper: typeof import('../functions/sweeper/index') = await import('../functions/sweeper/index');
+  const reconcile: typeof import('../functions/reconcile/index') = await import(
+    '../functions/reconcile/index'
+  );
   pipeline = await startLocalPipeline({
     dynamodb,
     endpoint: database.endpoint,
@@ -50,6 +53,7 @@ async function main(): Promise<void> {
     checkpointFile: join(env.DATA_DIR ?? '.data', 'stream-checkpoint.json'),
     worker: worker.handler,
     sweeper: sweeper.handler,
+    reconciler: reconcile.handler,
   });
 
   // Imported only now: the handlers read their configuration when they load.
@@ -66,7 +70,9 @@ async function main(): Promise<void> {
     ),
   );
   const port = Number(env.PORT);
-  const receiver = createLocalReceiver({ handlers });
+  const gymApi: typeof import('../functions/gym-api/index') = await import('../functions/gym-api/index');
+  const gymApiToken = env.GYM_API_TOKEN ?? '';
+  const receiver = createLocalReceiver({ handlers, gymApi: { handler: gymApi.handler, token: gymApiToken } });
   server = receiver;
   receiver.on('error', (error) => {
     process.stderr.write(`start: cannot serve on 127.0.0.1:${port}: ${error.message}\n`);
@@ -79,8 +85,9 @@ async function main(): Promise<void> {
         `Wellhub webhook receiver listening on ${base}`,
         ...ROUTES.map((route) => `  POST ${base}${route.path}`),
         `  GET  ${base}/health`,
+        `Gym API on ${base}/gym/... (Authorization: Bearer ${gymApiToken === 'local-gym-token' ? 'local-gym-token, the default; set GYM_API_TOKEN to change it' : '$GYM_API_TOKEN'})`,
         `DynamoDB Local on ${database.endpoint}, table ${env.TABLE_NAME}, data in ${env.DATA_DIR}`,
-        'Pipeline: the worker follows the table stream; the sweeper runs every minute',
+        'Pipeline: the worker follows the table stream; the sweeper runs every minute, reconcile every 15',
         ...wellhub.banner,
         `Webhook secret: ${env.WELLHUB_WEBHOOK_SECRET === 'local-dev-secret' ? 'local-dev-secret (the default; set WELLHUB_WEBHOOK_SECRET to change it)' : 'from WELLHUB_WEBHOOK_SECRET'}`,
         'Ctrl-C stops everything.',

@@ -21,6 +21,10 @@ export interface Config {
    */
   readonly responseBudgetMs: number;
   readonly problems: readonly string[];
+  /** `SCHEDULE_HORIZON_DAYS`: slots starting later are published as the horizon reaches them. */
+  readonly scheduleHorizonDays: number;
+  /** Local runs: the bearer token of the gym API (`GYM_API_TOKEN`); deployed, IAM guards it instead. */
+  readonly gymApiToken?: string;
   /** Calling Wellhub (CONTRACT §13). Its problems never block webhooks: Wellhub calls fail closed. */
   readonly wellhub: WellhubApiConfig;
 }
@@ -61,6 +65,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dynamoDbTimeoutMs: positiveNumber(env, 'DYNAMODB_TIMEOUT_MS', 350, problems),
     responseBudgetMs: positiveNumber(env, 'RESPONSE_BUDGET_MS', 800, problems),
     problems,
+    scheduleHorizonDays: positiveNumber(env, 'SCHEDULE_HORIZON_DAYS', 14, problems),
+    ...(env.GYM_API_TOKEN ? { gymApiToken: env.GYM_API_TOKEN } : {}),
     wellhub: readWellhubApiConfig(env),
   };
 }

@@ -50,3 +50,24 @@ export class Unavailable extends WebhookError {
   readonly status = 503;
   readonly code = 'unavailable';
 }
+
+/** The gym API: the caller's token is missing or wrong. */
+export class Unauthorized extends WebhookError {
+  override readonly name = 'Unauthorized';
+  readonly status = 401;
+  readonly code = 'unauthorized';
+}
+
+/** The gym API: no class, slot or booking with that reference. */
+export class NotFound extends WebhookError {
+  override readonly name = 'NotFound';
+  readonly status = 404;
+  readonly code = 'not_found';
+}
+
+/** The gym API: the change contradicts what the records hold (seats taken, a canceled slot). */
+export class Conflict extends WebhookError {
+  override readonly name = 'Conflict';
+  readonly status = 409;
+  readonly code = 'conflict';
+}

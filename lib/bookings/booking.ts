@@ -4,7 +4,7 @@ import type {
   BookingRequested,
   CheckinBookingOccurred,
 } from '#lib/wellhub/wellhub-event';
-import type { BookingRecord, BookingStatus, HistoryEntry } from './records';
+import type { BookingRecord, BookingStatus, GymAction, HistoryEntry } from './records';
 
 /** The Wellhub events that are about one booking. */
 export type BookingEvent = BookingRequested | BookingCanceled | BookingLateCanceled | CheckinBookingOccurred;
@@ -80,6 +80,34 @@ export function applyToBooking(
     version: (current?.version ?? 0) + 1,
   };
   return { booking, conflict };
+}
+
+/**
+ * The gym cancels a booking that Wellhub still holds (CONTRACT §6, §10): a whole slot, or the one
+ * booking. Undefined when the booking has already ended: the first terminal status wins.
+ */
+export function cancelByGym(
+  current: BookingRecord,
+  action: GymAction,
+  reference: string,
+  at: string,
+): BookingRecord | undefined {
+  if (TERMINAL_STATUSES.has(current.status)) return undefined;
+  const status: BookingStatus = 'CANCELED_BY_GYM';
+  const entry: HistoryEntry = {
+    event_type: action,
+    event_key: `${action}:${reference}`,
+    occurred_at: at,
+    received_at: at,
+    status,
+  };
+  return {
+    ...current,
+    status,
+    updated_at: at,
+    history: [...current.history, entry],
+    version: current.version + 1,
+  };
 }
 
 function nextStatus(current: BookingStatus | undefined, proposed: BookingStatus): BookingStatus {

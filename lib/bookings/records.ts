@@ -16,8 +16,11 @@ export const BOOKING_STATUSES = [
 
 export type BookingStatus = (typeof BOOKING_STATUSES)[number];
 
+/** What the gym did to a booking itself, kept in its history next to Wellhub's events. */
+export type GymAction = 'gym-canceled-slot' | 'gym-canceled-booking';
+
 export interface HistoryEntry {
-  readonly event_type: EventType;
+  readonly event_type: EventType | GymAction;
   /** The idempotency key: the event id, or `sha256:<hex>` of the body for events without one. */
   readonly event_key: string;
   readonly event_id?: string;

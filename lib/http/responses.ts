@@ -1,5 +1,5 @@
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { BadRequest, type WebhookError } from '#lib/errors';
+import { BadRequest, Conflict, NotFound, type WebhookError } from '#lib/errors';
 import type { Outcome } from '#lib/inbox/receive';
 
 export type Response = APIGatewayProxyStructuredResultV2 & { statusCode: number; body: string };
@@ -14,7 +14,8 @@ export function outcomeResponse(outcome: Outcome): Response {
 }
 
 export function errorResponse(error: WebhookError): Response {
-  return error instanceof BadRequest
+  const explained = error instanceof BadRequest || error instanceof NotFound || error instanceof Conflict;
+  return explained
     ? json(error.status, { error: error.code, message: error.message })
     : json(error.status, { error: error.code });
 }

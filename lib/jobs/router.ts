@@ -3,23 +3,36 @@ import type { ApplyOptions } from '#lib/bookings/apply-event';
 import type { EventRecord } from '#lib/bookings/records';
 import type { EventKey } from '#lib/inbox/receive';
 import { logger, metrics } from '#lib/log';
+import type { ScheduleStore } from '#lib/store/schedule-store';
+import type { WellhubClient } from '#lib/wellhub-api/client';
 import { type ApplyStore, applyEvent } from './apply-event';
 import { describe, type FailedAttempt, failedAttempt } from './attempts';
+import type { PublishOutcome } from './publication';
+import { publishClass } from './publish-class';
+import { publishSlot } from './publish-slot';
 
 /** Who ran a job: the stream (the fast path), the sweeper (the safety net) or on-call. */
 export type Via = 'stream' | 'sweeper' | 'ops';
 
 export interface JobStore extends ApplyStore {
   recordFailedAttempt(key: EventKey, previousAttempts: number, failure: FailedAttempt): Promise<boolean>;
+  readonly schedule: ScheduleStore;
 }
 
 export interface JobDeps {
   readonly store: JobStore;
   readonly now: () => Date;
   readonly apply?: ApplyOptions;
+  /** Jobs that call Wellhub (publication); without it they are left for a runner that has it. */
+  readonly wellhub?: WellhubClient;
+  /** `SCHEDULE_HORIZON_DAYS`: only slots starting within it are published. */
+  readonly horizonDays?: number;
 }
 
-export type JobOutcome = 'applied' | 'done' | 'retry' | 'failed' | 'skipped';
+export type JobOutcome = 'applied' | 'done' | 'retry' | 'failed' | 'skipped' | PublishOutcome;
+
+/** Wellhub's booking horizon (WELLHUB-API.md): members book up to 14 days ahead. */
+export const DEFAULT_HORIZON_DAYS = 14;
 
 export interface JobReport {
   readonly job: string;
@@ -33,7 +46,29 @@ export interface JobReport {
  */
 export async function runJob(item: Record<string, unknown>, deps: JobDeps, via: Via): Promise<JobReport> {
   if (item.kind === 'event') return runEventJob(item as unknown as EventRecord, deps, via);
+  if ((item.kind === 'class' || item.kind === 'slot') && typeof item.reference === 'string') {
+    return runPublishJob(item.kind, item.reference, deps, via);
+  }
   return { job: 'none', outcome: 'skipped' };
+}
+
+/** Publishing a class or slot of the gym's schedule to Wellhub (CONTRACT §10). */
+export async function runPublishJob(
+  kind: 'class' | 'slot',
+  reference: string,
+  deps: JobDeps,
+  via: Via,
+): Promise<JobReport> {
+  const job = kind === 'class' ? 'publishClass' : 'publishSlot';
+  if (deps.wellhub === undefined) return { job, outcome: 'skipped' };
+  const publication = {
+    schedule: deps.store.schedule,
+    wellhub: deps.wellhub,
+    now: deps.now,
+    horizonDays: deps.horizonDays ?? DEFAULT_HORIZON_DAYS,
+  };
+  const outcome = await (kind === 'class' ? publishClass : publishSlot)(publication, reference, via);
+  return { job, outcome };
 }
 
 /** The job of an event record: applying it, while it is `RECEIVED`. */

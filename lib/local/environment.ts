@@ -8,6 +8,7 @@ export const LOCAL_DEFAULTS = {
   DATA_DIR: '.data',
   TABLE_NAME: 'wellhub-webhooks',
   WELLHUB_WEBHOOK_SECRET: 'local-dev-secret',
+  GYM_API_TOKEN: 'local-gym-token',
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'local',
   AWS_SECRET_ACCESS_KEY: 'local',

@@ -1,7 +1,7 @@
 /**
  * The pipeline on one machine: the worker Lambda fed from DynamoDB Local's stream by a poller that
  * behaves like Lambda's event source mapping (same filters, partial failures, checkpoint), and the
- * sweeper run every minute as EventBridge Scheduler would. `npm start` and the tests both use it.
+ * sweeper run every minute (reconcile every 15) as EventBridge Scheduler would. `npm start` and the tests both use it.
  */
 import { randomBytes } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -20,6 +20,8 @@ export interface LocalPipelineOptions {
   readonly sweeper: (event: unknown, context: Context) => Promise<unknown>;
   /** Default one minute, as the stack schedules it; 0 runs no sweeper (tests sweep by hand). */
   readonly sweepEveryMs?: number;
+  /** Reconcile of the schedule with Wellhub, every 15 minutes as the stack schedules it. */
+  readonly reconciler?: (event: unknown, context: Context) => Promise<unknown>;
 }
 
 export interface LocalPipeline {
@@ -31,6 +33,7 @@ export interface LocalPipeline {
 /** The stack's settings (infra/pipeline.ts): the local run fails the way the deployed one does. */
 const WORKER_TIMEOUT_MS = 30_000;
 const SWEEPER_TIMEOUT_MS = 60_000;
+const RECONCILE_EVERY_MS = 15 * 60_000;
 
 export async function startLocalPipeline(options: LocalPipelineOptions): Promise<LocalPipeline> {
   const streamArn = await streamArnOf(options.dynamodb, options.tableName);
@@ -58,23 +61,33 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
     },
   });
 
-  const sweep = async () => {
-    try {
-      await options.sweeper({}, context('sweeper', SWEEPER_TIMEOUT_MS));
-    } catch (error) {
-      process.stderr.write(
-        `${JSON.stringify({ level: 'ERROR', message: 'sweeper failed', error: error instanceof Error ? error.message : String(error) })}\n`,
-      );
-    }
-  };
+  const scheduled =
+    (name: string, run: (event: unknown, context: Context) => Promise<unknown>) => async () => {
+      try {
+        await run({}, context(name, SWEEPER_TIMEOUT_MS));
+      } catch (error) {
+        process.stderr.write(
+          `${JSON.stringify({ level: 'ERROR', message: `${name} failed`, error: error instanceof Error ? error.message : String(error) })}\n`,
+        );
+      }
+    };
+  const sweep = scheduled('sweeper', options.sweeper);
   const every = options.sweepEveryMs ?? 60_000;
-  const timer = every > 0 ? setInterval(() => void sweep(), every) : undefined;
-  timer?.unref();
+  const timers = [
+    every > 0 ? setInterval(() => void sweep(), every) : undefined,
+    options.reconciler && every > 0
+      ? setInterval(
+          () => void scheduled('reconcile', options.reconciler as NonNullable<typeof options.reconciler>)(),
+          RECONCILE_EVERY_MS,
+        )
+      : undefined,
+  ];
+  for (const timer of timers) timer?.unref();
 
   return {
     sweep,
     stop: async () => {
-      if (timer) clearInterval(timer);
+      for (const timer of timers) if (timer) clearInterval(timer);
       await poller.stop();
       streams.destroy();
     },

@@ -3,7 +3,7 @@
  * into the payload-2.0 event and Lambda context the deployed function would get, so the same handler
  * code answers `curl` and Wellhub's test calls on a laptop.
  */
-import { randomBytes } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import {
   createServer,
   type IncomingHttpHeaders,
@@ -26,6 +26,11 @@ export interface LocalReceiverOptions {
   readonly handlers: ReadonlyMap<string, LambdaHttpHandler>;
   /** Answers `GET /health`; defaults to always ready. */
   readonly ready?: () => boolean;
+  /**
+   * The gym API under `/gym/`, as the deployed `gym-api` function behind IAM-authorized routes; here
+   * a bearer token stands in for IAM, checked before the handler runs.
+   */
+  readonly gymApi?: { readonly handler: LambdaHttpHandler; readonly token: string };
 }
 
 /** API Gateway's own payload limit; the contract's tighter 64 KiB limit is the handler's to enforce. */
@@ -46,9 +51,13 @@ interface BoundRoute {
 export function createLocalReceiver(options: LocalReceiverOptions): Server {
   const routes = bindRoutes(options.handlers);
   const ready = options.ready ?? (() => true);
+  const gymApi = options.gymApi && {
+    ...options.gymApi,
+    logStreamName: `${new Date().toISOString().slice(0, 10).replaceAll('-', '/')}/[$LATEST]${randomBytes(16).toString('hex')}`,
+  };
 
   const server = createServer({ keepAlive: true }, (req, res) => {
-    handle(req, res, routes, ready).catch((error: unknown) => {
+    handle(req, res, routes, ready, gymApi).catch((error: unknown) => {
       if (error instanceof ClientGone) return;
       logError({ message: 'local receiver failed', error: errorMessage(error) });
       if (!res.headersSent) sendJson(res, 500, { error: 'internal' });
@@ -82,9 +91,12 @@ async function handle(
   res: ServerResponse,
   routes: readonly BoundRoute[],
   ready: () => boolean,
+  gymApi?: LocalReceiverOptions['gymApi'] & { logStreamName: string },
 ): Promise<void> {
   const url = req.url ?? '/';
   const path = pathOf(url);
+
+  if (gymApi && /(^|\/)gym(\/|$)/.test(path)) return handleGymApi(req, res, url, gymApi);
 
   if (path === '/health') {
     if (req.method !== 'GET' && req.method !== 'HEAD') return methodNotAllowed(res, 'GET, HEAD');
@@ -134,6 +146,53 @@ async function handle(
     return sendJson(res, 500, { error: 'internal' }, { 'apigw-requestid': requestId });
   }
   sendResult(res, result, requestId);
+}
+
+/** The gym API: the bearer token first (IAM's part when deployed), then the handler. */
+async function handleGymApi(
+  req: IncomingMessage,
+  res: ServerResponse,
+  url: string,
+  gymApi: NonNullable<LocalReceiverOptions['gymApi']> & { logStreamName: string },
+): Promise<void> {
+  if (!bearerMatches(req.headers.authorization, gymApi.token)) {
+    req.resume();
+    return sendJson(
+      res,
+      401,
+      { error: 'unauthorized', message: 'send Authorization: Bearer <GYM_API_TOKEN>' },
+      { 'www-authenticate': 'Bearer' },
+    );
+  }
+  if (declaredLength(req) > MAX_BODY_BYTES) return refuseTooLarge(req, res);
+  const body = await readBody(req, MAX_BODY_BYTES);
+  if (body === undefined) return refuseTooLarge(req, res);
+  const event = toGatewayEvent({
+    method: req.method ?? 'GET',
+    url,
+    headers: requestHeaders(req.rawHeaders),
+    body,
+    sourceIp: sourceIp(req),
+    routePath: '/gym/{proxy+}',
+  });
+  const requestId = event.requestContext.requestId;
+  const result = await gymApi.handler(
+    event,
+    lambdaContext('gym-api', requestId, {
+      timeoutMs: FUNCTION_TIMEOUT_MS,
+      memoryMb: MEMORY_MB,
+      logStreamName: gymApi.logStreamName,
+    }),
+  );
+  validateResult(result);
+  sendResult(res, result, requestId);
+}
+
+function bearerMatches(header: string | undefined, token: string): boolean {
+  const match = /^Bearer\s+(.+)$/i.exec(header ?? '');
+  const given = Buffer.from(match?.[1]?.trim() ?? '');
+  const wanted = Buffer.from(token);
+  return given.length === wanted.length && timingSafeEqual(given, wanted);
 }
 
 /** The path as sent, without the query string; absolute-form request targets lose their origin. */

@@ -37,6 +37,19 @@ export async function event({ store }: OpsContext, eventId: string) {
 export async function failures({ store }: OpsContext) {
   const items = await store.failures();
   return items.map((item) => {
+    if (item.kind === 'class' || item.kind === 'slot') {
+      return {
+        kind: item.kind,
+        reference: item.reference,
+        gym_id: item.gym_id,
+        changed_at: (item.sync as { changed_at?: string } | undefined)?.changed_at,
+        failed_at: item.last_attempt_at,
+        attempts: item.attempts,
+        last_error: item.last_error,
+        wellhub_error: (item.sync as { wellhub_error?: string } | undefined)?.wellhub_error,
+        retry: `ops retry ${item.kind}:${String(item.reference)}`,
+      };
+    }
     const record = item as unknown as EventRecord;
     return {
       event_key: record.event_key,

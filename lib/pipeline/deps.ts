@@ -1,6 +1,7 @@
 import { config } from '#lib/config';
 import type { JobDeps } from '#lib/jobs/router';
 import { DynamoDbStore } from '#lib/store/dynamodb-store';
+import { wellhubClient } from '#lib/wellhub-api/client';
 
 /** Jobs have seconds, not Wellhub's 1 s: a slower database call is waited for rather than failed. */
 const JOB_DYNAMODB_TIMEOUT_MS = 3_000;
@@ -17,6 +18,8 @@ export function pipelineDeps(): PipelineDeps {
   defaults ??= {
     store: new DynamoDbStore({ tableName: config.tableName, timeoutMs: JOB_DYNAMODB_TIMEOUT_MS }),
     now: () => new Date(),
+    wellhub: wellhubClient(config),
+    horizonDays: config.scheduleHorizonDays,
   };
   return defaults;
 }

@@ -18,4 +18,15 @@ export const WORKER_FILTERS = [
       },
     },
   },
+  // A class or slot the gym changed, or that must be told to Wellhub again: `publish_requested_at` is
+  // set by those writes and cleared by the job's claim, so the job's own writes wake no one.
+  {
+    eventName: ['INSERT', 'MODIFY'],
+    dynamodb: {
+      NewImage: {
+        kind: { S: ['class', 'slot'] },
+        publish_requested_at: { S: [{ exists: true }] },
+      },
+    },
+  },
 ] as const;

@@ -5,7 +5,7 @@ import type { DynamoDbStore } from '#lib/store/dynamodb-store';
 
 /** What the sweeper needs beyond the jobs' own: the work index. */
 export interface SweepDeps extends JobDeps {
-  readonly store: JobDeps['store'] & Pick<DynamoDbStore, 'dueWork' | 'failures'>;
+  readonly store: JobDeps['store'] & Pick<DynamoDbStore, 'dueWork' | 'failures' | 'owedWork'>;
 }
 
 export interface SweepOptions {
@@ -18,6 +18,7 @@ export interface SweepReport {
   readonly due: number;
   readonly outcomes: Partial<Record<JobOutcome, number>>;
   readonly failed: number;
+  readonly overduePublications: number;
   readonly oldestDueAt: string | undefined;
 }
 
@@ -49,11 +50,29 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
   };
   await Promise.all(Array.from({ length: options.concurrency ?? CONCURRENCY }, worker));
   const failed = (await deps.store.failures()).length;
+  const overduePublications = publicationsOverdue(await deps.store.owedWork(), now);
   const oldestDueAt = due[0]?.work_at as string | undefined;
-  const report = { due: due.length, outcomes, failed, oldestDueAt };
+  const report = { due: due.length, outcomes, failed, overduePublications, oldestDueAt };
   logger.info('sweep', { ...report, latency_ms: Math.round(performance.now() - started) });
   const metric = metrics.singleMetric();
   metric.addMetric('OverdueJobs', MetricUnit.Count, due.length);
   metric.addMetric('FailedJobs', MetricUnit.Count, failed);
+  metric.addMetric('PublicationsOverdue', MetricUnit.Count, overduePublications);
   return report;
+}
+
+/** A gym's change not at Wellhub this long after it was made is alarmed (CONTRACT §15). */
+export const PUBLICATION_OVERDUE_MS = 5 * 60_000;
+
+/**
+ * Classes and slots whose change is still not at Wellhub 5 minutes after it was made. A slot waiting
+ * for the horizon is not late: it is published when the horizon reaches it.
+ */
+export function publicationsOverdue(owed: readonly Record<string, unknown>[], now: Date): number {
+  return owed.filter((item) => {
+    if (item.kind !== 'class' && item.kind !== 'slot') return false;
+    const sync = item.sync as { changed_at?: string; publish_at?: string } | undefined;
+    if (sync?.publish_at !== undefined && Date.parse(sync.publish_at) > now.getTime()) return false;
+    return Date.parse(sync?.changed_at ?? '') < now.getTime() - PUBLICATION_OVERDUE_MS;
+  }).length;
 }

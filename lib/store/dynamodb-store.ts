@@ -7,10 +7,7 @@ import {
 import {
   BatchGetCommand,
   DynamoDBDocumentClient,
-  GetCommand,
   PutCommand,
-  QueryCommand,
-  type QueryCommandInput,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -21,7 +18,9 @@ import type { EventKey, Inbox } from '#lib/inbox/receive';
 import type { ApplyStore } from '#lib/jobs/apply-event';
 import type { FailedAttempt } from '#lib/jobs/attempts';
 import { appliedTransaction, failedAttemptUpdate, receivedPut, retryUpdate } from './event-writes';
-import { DUE_QUEUES, FAILED_QUEUE, keys, type StoredItem, TTL_ATTRIBUTE, WORK_INDEX } from './table';
+import { ScheduleStore } from './schedule-store';
+import { DUE_QUEUES, FAILED_QUEUE, keys, TTL_ATTRIBUTE, WORK_INDEX } from './table';
+import { TableAccess, unavailable, withoutKeys } from './table-access';
 
 /** Unprocessed keys mean throttling: a short second and third try, well inside Wellhub's 1 s. */
 const BATCH_GET_ATTEMPTS = 3;
@@ -42,6 +41,9 @@ export interface StoreOptions {
 export class DynamoDbStore implements Inbox, ApplyStore {
   readonly #db: DynamoDBDocumentClient;
   readonly #table: string;
+  readonly #access: TableAccess;
+  /** The gym's classes and slots, and their publication to Wellhub. */
+  readonly schedule: ScheduleStore;
 
   constructor(options: StoreOptions) {
     const timeout = options.timeoutMs ?? 350;
@@ -54,6 +56,8 @@ export class DynamoDbStore implements Inbox, ApplyStore {
     });
     this.#db = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
     this.#table = options.tableName;
+    this.#access = new TableAccess(this.#db, this.#table);
+    this.schedule = new ScheduleStore(this.#access);
   }
 
   /** The request path's one call: a conditional PutItem of the received event (CONTRACT §4). */
@@ -67,7 +71,7 @@ export class DynamoDbStore implements Inbox, ApplyStore {
       if ((error.$metadata.attempts ?? 1) <= 1) return 'duplicate';
       // Lost on the SDK's second attempt: the first one may have timed out after its write landed.
       // Then the record is this request's own, and the answer is `accepted`.
-      const existing = await this.#get(keys.event(key));
+      const existing = await this.#access.get(keys.event(key));
       return existing?.request_id === record.request_id ? 'accepted' : 'duplicate';
     }
   }
@@ -108,17 +112,19 @@ export class DynamoDbStore implements Inbox, ApplyStore {
     previousAttempts: number,
     failure: FailedAttempt,
   ): Promise<boolean> {
-    return this.#conditional(
-      new UpdateCommand(failedAttemptUpdate(this.#table, key, previousAttempts, failure)),
+    return this.#access.conditional(() =>
+      this.#db.send(new UpdateCommand(failedAttemptUpdate(this.#table, key, previousAttempts, failure))),
     );
   }
 
   async retryFailed(key: EventKey, at: Date): Promise<boolean> {
-    return this.#conditional(new UpdateCommand(retryUpdate(this.#table, key, at)));
+    return this.#access.conditional(() =>
+      this.#db.send(new UpdateCommand(retryUpdate(this.#table, key, at))),
+    );
   }
 
   async getEvent(key: EventKey): Promise<EventRecord | undefined> {
-    const item = await this.#get(keys.event(key));
+    const item = await this.#access.get(keys.event(key));
     return item === undefined || isExpired(item) ? undefined : stored<EventRecord>(item);
   }
 
@@ -135,14 +141,25 @@ export class DynamoDbStore implements Inbox, ApplyStore {
 
   /**
    * How much work is owed, due or not yet: `waiting` of it failed before and waits for the sweeper,
-   * the rest is the stream's to do now. The oldest `work_at` says how late the pipeline runs.
+   * or is not due yet; the rest is the stream's to do now. The oldest `work_at` says how late the pipeline runs.
    */
   async pendingWork(): Promise<{ count: number; waiting: number; oldest: string | undefined }> {
-    const pages = await Promise.all(DUE_QUEUES.map((queue) => this.#queryWork(queue, {})));
-    const items = pages.flat();
+    const items = await this.owedWork();
     const oldest = items.map((item) => String(item.work_at)).sort()[0];
-    const waiting = items.filter((item) => typeof item.attempts === 'number' && item.attempts > 0).length;
+    const now = new Date().toISOString();
+    // Waiting: failed before (the sweeper retries it), or a publication not due yet (a slot beyond
+    // the horizon). A received event is the stream's at once; its `work_at` is only the sweeper's cue.
+    const waiting = items.filter(
+      (item) =>
+        (typeof item.attempts === 'number' && item.attempts > 0) ||
+        (item.kind !== 'event' && String(item.work_at) > now),
+    ).length;
     return { count: items.length, waiting, oldest };
+  }
+
+  /** Everything the pipeline still owes, due or not, from every due queue of the work index. */
+  async owedWork(): Promise<Record<string, unknown>[]> {
+    return (await Promise.all(DUE_QUEUES.map((queue) => this.#queryWork(queue, {})))).flat();
   }
 
   /** Failed jobs, oldest first. */
@@ -151,40 +168,40 @@ export class DynamoDbStore implements Inbox, ApplyStore {
   }
 
   async quarantine(record: QuarantineRecord): Promise<void> {
-    await this.#put({ ...keys.quarantine(record.quarantine_id), kind: 'quarantine', ...record });
+    await this.#access.put({ ...keys.quarantine(record.quarantine_id), kind: 'quarantine', ...record });
   }
 
   async getBooking(bookingNumber: string): Promise<BookingRecord | undefined> {
-    return stored<BookingRecord>(await this.#get(keys.booking(bookingNumber)));
+    return stored<BookingRecord>(await this.#access.get(keys.booking(bookingNumber)));
   }
 
   async getCustomer(customerId: string): Promise<CustomerRecord | undefined> {
-    return stored<CustomerRecord>(await this.#get(keys.customer(customerId)));
+    return stored<CustomerRecord>(await this.#access.get(keys.customer(customerId)));
   }
 
   async getCustomerByWellhubId(wellhubId: string): Promise<CustomerRecord | undefined> {
-    const link = await this.#get(keys.wellhubId(wellhubId));
+    const link = await this.#access.get(keys.wellhubId(wellhubId));
     return typeof link?.customer_id === 'string' ? this.getCustomer(link.customer_id) : undefined;
   }
 
   /** Every event stored under an id (one per event type: the same id may come with different types). */
   async getEvents(eventKey: string): Promise<EventRecord[]> {
-    const items = await this.#query(keys.eventPartition(eventKey));
+    const items = await this.#access.query(keys.eventPartition(eventKey));
     return items.filter((item) => !isExpired(item)).map((item) => stored<EventRecord>(item));
   }
 
   async listQuarantine(): Promise<QuarantineRecord[]> {
-    const items = await this.#query(keys.quarantinePartition);
+    const items = await this.#access.query(keys.quarantinePartition);
     return items.filter((item) => !isExpired(item)).map((item) => stored<QuarantineRecord>(item));
   }
 
   async getQuarantine(quarantineId: string): Promise<QuarantineRecord | undefined> {
-    const item = await this.#get(keys.quarantine(quarantineId));
+    const item = await this.#access.get(keys.quarantine(quarantineId));
     return item === undefined || isExpired(item) ? undefined : stored<QuarantineRecord>(item);
   }
 
   async markReplayed(quarantineId: string, outcome: string, at: Date): Promise<void> {
-    await this.#call(() =>
+    await this.#access.call(() =>
       this.#db.send(
         new UpdateCommand({
           TableName: this.#table,
@@ -199,7 +216,7 @@ export class DynamoDbStore implements Inbox, ApplyStore {
 
   /** Creates a profile that did not come from Wellhub, so that a Wellhub ID can later be linked to it. */
   async createCustomer(customer: CustomerRecord): Promise<void> {
-    await this.#put(
+    await this.#access.put(
       { ...keys.customer(customer.customer_id), kind: 'customer', ...customer },
       'attribute_not_exists(pk)',
     );
@@ -239,7 +256,7 @@ export class DynamoDbStore implements Inbox, ApplyStore {
       if (!(error instanceof TransactionCanceledException)) throw unavailable(error);
       const [link, customer] = (error.CancellationReasons ?? []).map((reason) => reason.Code);
       if (link === 'ConditionalCheckFailed') {
-        const owner = await this.#get(keys.wellhubId(wellhubId));
+        const owner = await this.#access.get(keys.wellhubId(wellhubId));
         throw new LinkRefused(
           `Wellhub ID ${wellhubId} is already attached to customer ${String(owner?.customer_id)}`,
         );
@@ -248,13 +265,6 @@ export class DynamoDbStore implements Inbox, ApplyStore {
         throw new LinkRefused(`customer ${customerId} does not exist`);
       throw unavailable(error);
     }
-  }
-
-  async #get(key: Record<string, string>): Promise<Record<string, unknown> | undefined> {
-    const { Item } = await this.#call(() =>
-      this.#db.send(new GetCommand({ TableName: this.#table, Key: key, ConsistentRead: true })),
-    );
-    return Item === undefined ? undefined : withoutKeys(Item);
   }
 
   /**
@@ -272,7 +282,7 @@ export class DynamoDbStore implements Inbox, ApplyStore {
       if (attempt > BATCH_GET_ATTEMPTS) throw new Unavailable('DynamoDB left keys unprocessed: throttled');
       if (attempt > 1) await delay(BATCH_GET_BACKOFF_MS * 2 ** (attempt - 2));
       const keysNow: Array<Record<string, unknown>> = pending;
-      const page = await this.#call(() =>
+      const page = await this.#access.call(() =>
         this.#db.send(
           new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: keysNow, ConsistentRead: true } } }),
         ),
@@ -283,33 +293,13 @@ export class DynamoDbStore implements Inbox, ApplyStore {
     return found;
   }
 
-  async #put(item: StoredItem, condition?: string): Promise<void> {
-    await this.#call(() =>
-      this.#db.send(
-        new PutCommand({
-          TableName: this.#table,
-          Item: item,
-          ...(condition ? { ConditionExpression: condition } : {}),
-        }),
-      ),
-    );
-  }
-
-  async #query(pk: string): Promise<Record<string, unknown>[]> {
-    const items = await this.#pages({
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': pk },
-    });
-    return items.map(withoutKeys);
-  }
-
   /** One queue of the work index, oldest first; only what is due by `before`, when given. */
   async #queryWork(
     queue: string,
     options: { before?: string; limit?: number },
   ): Promise<Record<string, unknown>[]> {
     const due = options.before !== undefined;
-    return this.#pages(
+    return this.#access.pages(
       {
         IndexName: WORK_INDEX,
         KeyConditionExpression: due ? 'work_queue = :queue AND work_at <= :before' : 'work_queue = :queue',
@@ -317,51 +307,6 @@ export class DynamoDbStore implements Inbox, ApplyStore {
       },
       options.limit,
     );
-  }
-
-  /** Every page of a query, or the first `limit` items. */
-  async #pages(
-    input: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey' | 'Limit'>,
-    limit?: number,
-  ): Promise<Record<string, unknown>[]> {
-    const items: Record<string, unknown>[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.#call(() =>
-        this.#db.send(
-          new QueryCommand({
-            ...input,
-            TableName: this.#table,
-            ExclusiveStartKey: start,
-            ...(limit === undefined ? {} : { Limit: limit - items.length }),
-          }),
-        ),
-      );
-      items.push(...(page.Items ?? []));
-      start = limit !== undefined && items.length >= limit ? undefined : page.LastEvaluatedKey;
-    } while (start);
-    return items;
-  }
-
-  /** A conditional write that may lose to someone else: false then, rather than an error. */
-  async #conditional(command: UpdateCommand): Promise<boolean> {
-    try {
-      await this.#call(() => this.#db.send(command));
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
-  }
-
-  /** Every database failure other than a lost condition is our fault: 503, so Wellhub retries. */
-  async #call<T>(request: () => Promise<T>): Promise<T> {
-    try {
-      return await request();
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw error;
-      throw unavailable(error);
-    }
   }
 }
 
@@ -384,14 +329,4 @@ function itemId(item: Record<string, unknown>): string {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function withoutKeys(item: Record<string, unknown>): Record<string, unknown> {
-  const { pk: _pk, sk: _sk, kind: _kind, ...rest } = item;
-  return rest;
-}
-
-function unavailable(error: unknown): Unavailable {
-  const name = error instanceof Error ? error.name : 'unknown error';
-  return new Unavailable(`DynamoDB call failed: ${name}`, { cause: error });
 }

@@ -3,7 +3,7 @@ import type { EventChange } from '#lib/bookings/apply-event';
 import type { EventRecord } from '#lib/bookings/records';
 import type { EventKey } from '#lib/inbox/receive';
 import type { FailedAttempt } from '#lib/jobs/attempts';
-import { dueQueueOf, FAILED_QUEUE, keys, TTL_ATTRIBUTE } from './table';
+import { dueQueueOf, FAILED_QUEUE, keys, listings, TTL_ATTRIBUTE } from './table';
 
 /**
  * The writes that move an event through the pipeline, as DynamoDB requests. Each one is conditional
@@ -61,7 +61,13 @@ export function appliedTransaction(table: string, change: EventChange, at: Date)
     items.push({
       Put: {
         TableName: table,
-        Item: { ...keys.booking(record.booking_number), kind: 'booking', ...record },
+        Item: {
+          ...keys.booking(record.booking_number),
+          kind: 'booking',
+          ...record,
+          // Listed under its slot: the sign-in list, and the bookings a canceled slot cancels.
+          ...(record.slot_id !== undefined ? listings.booking(record.slot_id, record.booking_number) : {}),
+        },
         ...(expectedVersion === undefined
           ? { ConditionExpression: 'attribute_not_exists(pk)' }
           : {

@@ -17,6 +17,14 @@ import type { EventKey } from '#lib/inbox/receive';
  *   CUSTOMER#<customer id>        PROFILE        a customer profile
  *   WELLHUB#<unique_token>        CUSTOMER       which customer a Wellhub ID belongs to
  *   QUARANTINE                    <id>           signed requests we could not apply (TTL)
+ *   CLASS#<reference>             CLASS          a class of the gym's schedule
+ *   SLOT#<reference>              SLOT           a slot of a class
+ *   WSLOT#<Wellhub slot id>       SLOT           which slot a Wellhub slot id is (booking requests carry it)
+ *   DRIFT#<gym id>                <Wellhub id>   a slot at Wellhub that reconcile could not match
+ *
+ * The sparse index `list` lists items under a parent, in order: the classes of the deployment
+ * (`CLASSES`, by gym and reference), a gym's slots (`GYM#<gym id>`, by start time) and the bookings on
+ * a Wellhub slot (`WSLOT#<id>`, by booking number). Only those items carry `list_pk` and `list_sk`.
  *
  * The sparse index `work` lists what the pipeline still owes (CONTRACT §9): an item is in it while it
  * carries `work_queue` and `work_at`. Pending work sits in one of `DUE_SHARDS` queues (`due#<n>`, so
@@ -29,6 +37,7 @@ import type { EventKey } from '#lib/inbox/receive';
 export const TTL_ATTRIBUTE = 'expires_at';
 
 export const WORK_INDEX = 'work';
+export const LIST_INDEX = 'list';
 export const DUE_SHARDS = 4;
 export const FAILED_QUEUE = 'failed';
 
@@ -44,7 +53,16 @@ export const DUE_QUEUES: readonly string[] = Array.from({ length: DUE_SHARDS }, 
 export interface StoredItem extends Record<string, unknown> {
   readonly pk: string;
   readonly sk: string;
-  readonly kind: 'event' | 'booking' | 'customer' | 'wellhub_id' | 'quarantine';
+  readonly kind:
+    | 'event'
+    | 'booking'
+    | 'customer'
+    | 'wellhub_id'
+    | 'quarantine'
+    | 'class'
+    | 'slot'
+    | 'wellhub_slot'
+    | 'drift';
 }
 
 export const keys = {
@@ -55,6 +73,28 @@ export const keys = {
   wellhubId: (wellhubId: string) => ({ pk: `WELLHUB#${wellhubId}`, sk: 'CUSTOMER' }),
   quarantine: (quarantineId: string) => ({ pk: 'QUARANTINE', sk: quarantineId }),
   quarantinePartition: 'QUARANTINE',
+  gymClass: (reference: string) => ({ pk: `CLASS#${reference}`, sk: 'CLASS' }),
+  slot: (reference: string) => ({ pk: `SLOT#${reference}`, sk: 'SLOT' }),
+  wellhubSlot: (wellhubSlotId: string) => ({ pk: `WSLOT#${wellhubSlotId}`, sk: 'SLOT' }),
+  drift: (gymId: string, wellhubSlotId: string) => ({ pk: `DRIFT#${gymId}`, sk: wellhubSlotId }),
+  driftPartition: (gymId: string) => `DRIFT#${gymId}`,
+} as const;
+
+/** Where an item is listed in the `list` index. */
+export const listings = {
+  classes: 'CLASSES',
+  gymClass: (gymId: string, reference: string) => ({ list_pk: 'CLASSES', list_sk: `${gymId}#${reference}` }),
+  gymSlots: (gymId: string) => `GYM#${gymId}`,
+  /** By start time in UTC, so that a range of ISO strings is a range of times. */
+  slot: (gymId: string, occurDate: string, reference: string) => ({
+    list_pk: `GYM#${gymId}`,
+    list_sk: `${new Date(occurDate).toISOString()}#${reference}`,
+  }),
+  slotBookings: (wellhubSlotId: string) => `WSLOT#${wellhubSlotId}`,
+  booking: (wellhubSlotId: string, bookingNumber: string) => ({
+    list_pk: `WSLOT#${wellhubSlotId}`,
+    list_sk: bookingNumber,
+  }),
 } as const;
 
 /** The table as CDK defines it (stream and index included), for the local receiver and tests. */
@@ -75,12 +115,14 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
         { AttributeName: 'sk', AttributeType: 'S' },
         { AttributeName: 'work_queue', AttributeType: 'S' },
         { AttributeName: 'work_at', AttributeType: 'S' },
+        { AttributeName: 'list_pk', AttributeType: 'S' },
+        { AttributeName: 'list_sk', AttributeType: 'S' },
       ],
       KeySchema: [
         { AttributeName: 'pk', KeyType: 'HASH' },
         { AttributeName: 'sk', KeyType: 'RANGE' },
       ],
-      GlobalSecondaryIndexes: [workIndex],
+      GlobalSecondaryIndexes: [workIndex, listIndex],
       StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
     }),
   );
@@ -101,7 +143,16 @@ const workIndex = {
   Projection: { ProjectionType: 'ALL' as const },
 };
 
-/** A table made before the pipeline existed gets its stream and index, so old local data keeps working. */
+const listIndex = {
+  IndexName: LIST_INDEX,
+  KeySchema: [
+    { AttributeName: 'list_pk', KeyType: 'HASH' as const },
+    { AttributeName: 'list_sk', KeyType: 'RANGE' as const },
+  ],
+  Projection: { ProjectionType: 'ALL' as const },
+};
+
+/** A table made before the pipeline or the schedule existed gets its stream and indexes, so old local data keeps working. */
 async function upgradeTable(client: DynamoDBClient, table: TableDescription): Promise<void> {
   const tableName = table.TableName;
   if (!table.StreamSpecification?.StreamEnabled) {
@@ -121,6 +172,18 @@ async function upgradeTable(client: DynamoDBClient, table: TableDescription): Pr
           { AttributeName: 'work_at', AttributeType: 'S' },
         ],
         GlobalSecondaryIndexUpdates: [{ Create: workIndex }],
+      }),
+    );
+  }
+  if (!table.GlobalSecondaryIndexes?.some((index) => index.IndexName === LIST_INDEX)) {
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: [
+          { AttributeName: 'list_pk', AttributeType: 'S' },
+          { AttributeName: 'list_sk', AttributeType: 'S' },
+        ],
+        GlobalSecondaryIndexUpdates: [{ Create: listIndex }],
       }),
     );
   }

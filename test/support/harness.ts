@@ -5,6 +5,7 @@ import { DynamoDbStore } from '#lib/store/dynamodb-store';
 import { EVENT_TYPES, type EventType, routeOf } from '#lib/wellhub/routes';
 import { type SigningKeys, signBody } from '#lib/wellhub/signature';
 import type { SigningKeysSource } from '#lib/wellhub/signing-keys';
+import type { WellhubClient } from '#lib/wellhub-api/client';
 import { createTestTable } from './dynamodb';
 import { startTestPipeline } from './pipeline';
 
@@ -39,6 +40,9 @@ export async function webhookHarness(
     stream?: boolean;
     /** Where the handlers' own DynamoDB client goes (a proxy, say); the harness's store goes direct. */
     inboxEndpoint?: string;
+    /** For the jobs that call Wellhub (see startTestPipeline). */
+    wellhub?: WellhubClient;
+    horizonDays?: number;
   } = {},
 ) {
   const tableName = await createTestTable();
@@ -56,11 +60,11 @@ export async function webhookHarness(
     problems: [],
   };
   const handlers = new Map(EVENT_TYPES.map((type) => [type, webhookHandler(type, deps)]));
-  const pipeline = await startTestPipeline(
-    tableName,
-    store,
-    options.stream === undefined ? {} : { stream: options.stream },
-  );
+  const pipeline = await startTestPipeline(tableName, store, {
+    ...(options.stream === undefined ? {} : { stream: options.stream }),
+    ...(options.wellhub ? { wellhub: options.wellhub } : {}),
+    ...(options.horizonDays ? { horizonDays: options.horizonDays } : {}),
+  });
 
   async function deliver(type: EventType, delivery: Delivery): Promise<Answer> {
     const event = gatewayEvent(type, delivery);

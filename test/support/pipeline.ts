@@ -13,6 +13,7 @@ import type { PipelineDeps } from '#lib/pipeline/deps';
 import { type SweepReport, sweep } from '#lib/pipeline/sweeper';
 import { streamWorker } from '#lib/pipeline/worker';
 import type { DynamoDbStore } from '#lib/store/dynamodb-store';
+import type { WellhubClient } from '#lib/wellhub-api/client';
 
 const stops: Array<() => Promise<void>> = [];
 /** Past the longest wait between attempts (lib/jobs/attempts.ts), so every retry is due. */
@@ -29,10 +30,22 @@ afterAll(async () => {
 export async function startTestPipeline(
   tableName: string,
   store: DynamoDbStore,
-  options: { stream?: boolean; checkpointFile?: string; endpoint?: string } = {},
+  options: {
+    stream?: boolean;
+    checkpointFile?: string;
+    endpoint?: string;
+    /** For the jobs that call Wellhub: a client of a local Wellhub. */
+    wellhub?: WellhubClient;
+    horizonDays?: number;
+  } = {},
 ) {
   const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_DYNAMODB ?? '';
-  const deps: PipelineDeps = { store, now: () => new Date() };
+  const deps: PipelineDeps = {
+    store,
+    now: () => new Date(),
+    ...(options.wellhub ? { wellhub: options.wellhub } : {}),
+    ...(options.horizonDays ? { horizonDays: options.horizonDays } : {}),
+  };
   const worker = streamWorker(() => deps);
   const checkpointFile =
     options.checkpointFile ?? join(mkdtempSync(join(tmpdir(), 'wellhub-stream-')), 'checkpoint.json');
