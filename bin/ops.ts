@@ -10,12 +10,21 @@ const USAGE = `usage: ops <command>
   customer <wellhub_id>             the customer profile a Wellhub ID belongs to
   event <event_id>                  the stored event: state (RECEIVED, APPLIED, FAILED), attempts,
                                     last error, raw body
-  failures                          events the pipeline gave up on, with their last error
+  failures                          jobs the pipeline gave up on (events, publications), with their
+                                    last error
   retry <event_id>                  re-drive a failed event (received again, applied now)
+  retry class:<ref> | slot:<ref>    re-drive a failed publication to Wellhub
   pending [--wait]                  how much the pipeline still owes; --wait until the stream is done
   quarantine [--all]                signed requests that could not be applied
   replay <quarantine_id>            re-process a quarantined request through its handler
   link <customer_id> <wellhub_id>   attach a Wellhub ID to an existing customer
+  class put <file.json>             create or replace a class ({"reference": …, gym API fields})
+  class <reference>                 the class and where it stands with Wellhub
+  slot put <file.json>              create or replace a slot ({"reference": …, gym API fields})
+  slot <reference>                  the slot, its counts, sync and sign-in list
+  slot cancel <reference>           the gym cancels the slot: deleted at Wellhub, bookings canceled
+  schedule import <file.json>       a whole schedule {"classes":[…],"slots":[…]}; again: no change
+  drift                             slots at Wellhub that reconcile could not match (never deleted)
   wellhub check --gym <gym_id>      Wellhub's health, and whether our token works for the gym
   wellhub register-webhooks --gym <gym_id> --base-url <url>
                                     register the five webhook URLs and the secret at Wellhub`;
@@ -35,8 +44,18 @@ async function main(argv: string[]): Promise<number> {
   const ops = await import('#lib/ops/commands');
   const pipeline = await import('#lib/ops/pipeline');
   const wellhub = await import('#lib/ops/wellhub');
+  const schedule = await import('#lib/ops/schedule');
+  const { wellhubClient } = await import('#lib/wellhub-api/client');
   const store = new DynamoDbStore({ tableName: config.tableName, timeoutMs: 5000 });
-  const context = { store, pipeline: { store, now: () => new Date() } };
+  const context = {
+    store,
+    pipeline: {
+      store,
+      now: () => new Date(),
+      wellhub: wellhubClient(config),
+      horizonDays: config.scheduleHorizonDays,
+    },
+  };
   const [command, ...args] = argv;
   const run: Record<string, () => Promise<unknown> | undefined> = {
     booking: () => (args[0] ? ops.booking(context, args[0]) : undefined),
@@ -49,6 +68,17 @@ async function main(argv: string[]): Promise<number> {
     replay: () => (args[0] ? ops.replay(context, args[0]) : undefined),
     link: () => (args[0] && args[1] ? ops.link(context, args[0], args[1]) : undefined),
     wellhub: () => wellhub.wellhubCommand(args),
+    class: () => {
+      if (args[0] === 'put') return args[1] ? schedule.classPut(context, args[1]) : undefined;
+      return args[0] ? schedule.classGet(context, args[0]) : undefined;
+    },
+    slot: () => {
+      if (args[0] === 'put') return args[1] ? schedule.slotPut(context, args[1]) : undefined;
+      if (args[0] === 'cancel') return args[1] ? schedule.slotCancel(context, args[1]) : undefined;
+      return args[0] ? schedule.slot(context, args[0]) : undefined;
+    },
+    schedule: () => (args[0] === 'import' && args[1] ? schedule.scheduleImport(context, args[1]) : undefined),
+    drift: () => schedule.drift(context),
   };
   const result = command !== undefined && Object.hasOwn(run, command) ? run[command]?.() : undefined;
   if (result === undefined) {

@@ -1,18 +1,30 @@
 import { Duration } from 'aws-cdk-lib';
 import type { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
-import { Alarm, ComparisonOperator, type IMetric, Stats, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import {
+  Alarm,
+  ComparisonOperator,
+  type IMetric,
+  MathExpression,
+  Stats,
+  TreatMissingData,
+} from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
   failedJobsMetric,
   overdueJobsMetric,
+  PUBLISH_JOBS,
+  publicationsFailedMetric,
+  publicationsOverdueMetric,
   quarantinedMetric,
   signatureRejectedMetric,
   wellhubAuthRefusedMetric,
   wellhubTokenMissingMetric,
 } from './app-metrics';
+import type { GymApi } from './gym-api';
 import type { Pipeline } from './pipeline';
+import { RECONCILE_RATE, type ScheduleSync } from './schedule-sync';
 import { SERVICE_NAME } from './service-function';
 import type { WebhookFunction } from './webhook-function';
 
@@ -40,6 +52,8 @@ export interface OnCallAlarmsProps {
   readonly api: HttpApi;
   readonly functions: readonly WebhookFunction[];
   readonly pipeline: Pipeline;
+  readonly gymApi: GymApi;
+  readonly scheduleSync: ScheduleSync;
   readonly topic: ITopic;
 }
 
@@ -129,6 +143,7 @@ export class OnCallAlarms extends Construct {
     }
 
     this.addPipelineAlarms(props.pipeline);
+    this.addScheduleAlarms(props.gymApi, props.scheduleSync);
   }
 
   private addPipelineAlarms({ worker, sweeper, deadLetterQueue }: Pipeline): void {
@@ -198,6 +213,59 @@ export class OnCallAlarms extends Construct {
       // is down (schedule disabled, function failing to start), which is as bad as stuck work.
       treatMissingData: TreatMissingData.BREACHING,
       description: `Work has been overdue at every sweep for ${OVERDUE_MINUTES} minutes, or the sweeper has stopped reporting: the pipeline is stuck. Check worker-errors, sweeper-errors and \`ops failures\`.`,
+    });
+  }
+
+  /** The gym's schedule and its publication to Wellhub (CONTRACT §10, §15). */
+  private addScheduleAlarms(gymApi: GymApi, { reconcile }: ScheduleSync): void {
+    const minute = Duration.minutes(1);
+
+    // Either job giving up pages: the sum of both series, each filled with 0 so that one job without
+    // failures does not blank out the other's.
+    this.add('PublicationFailed', {
+      name: 'publication-failed',
+      metric: new MathExpression({
+        expression: PUBLISH_JOBS.map((job) => `FILL(${job}, 0)`).join(' + '),
+        usingMetrics: Object.fromEntries(
+          PUBLISH_JOBS.map((job) => [job, publicationsFailedMetric(job, { period: minute })]),
+        ),
+        period: minute,
+        label: 'publications failed',
+      }),
+      threshold: 1,
+      description:
+        'A class or slot publication was given up on (sync state "failed"): Wellhub does not show the gym’s change. `ops failures` lists it with Wellhub’s error; fix the cause, then `ops retry class:<reference>` or `ops retry slot:<reference>`.',
+    });
+
+    // The sweeper's gauge already waits 5 minutes after the change, so one report pages. Like
+    // failed-jobs, silence keeps the last state: a sweeper that stopped counting has published nothing
+    // (work-overdue pages for the sweeper itself).
+    this.add('PublicationPending', {
+      name: 'publication-pending',
+      metric: publicationsOverdueMetric({ period: minute }),
+      threshold: 1,
+      treatMissingData: TreatMissingData.IGNORE,
+      description:
+        'A class or slot the gym changed is still not at Wellhub 5 minutes later: members see an outdated schedule. Look at the worker and sweeper logs (publication jobs) and wellhub-auth-refused.',
+    });
+
+    this.add('GymApiErrors', {
+      name: 'gym-api-errors',
+      metric: gymApi.handler.function.metricErrors({ period: Duration.minutes(5), statistic: Stats.SUM }),
+      threshold: 1,
+      // The handler answers every failure itself (503), so an invocation error is a crash or a timeout.
+      description: 'The gym-api function crashed or timed out: the gym’s system got a 5xx from API Gateway.',
+    });
+
+    // One run per 15-minute window (Lambda's retries are off for it): a single failed run is repaired
+    // by the next one, two in a row leave Wellhub unchecked for half an hour.
+    this.add('ReconcileErrors', {
+      name: 'reconcile-errors',
+      metric: reconcile.function.metricErrors({ period: RECONCILE_RATE, statistic: Stats.SUM }),
+      threshold: 1,
+      evaluationPeriods: 2,
+      description:
+        'Reconcile failed twice in a row: drift between the gym’s schedule and Wellhub’s is not being repaired. Look at the reconcile log.',
     });
   }
 

@@ -102,3 +102,37 @@ export function failedJobsMetric(options: MetricOptions = {}): Metric {
 export function overdueJobsMetric(options: MetricOptions = {}): Metric {
   return appMetric('OverdueJobs', {}, { statistic: Stats.MAXIMUM, ...options });
 }
+
+/** The publication jobs (lib/jobs/publication.ts): a class or a slot sent to Wellhub. */
+export const PUBLISH_JOBS = ['publishClass', 'publishSlot'] as const;
+export type PublishJob = (typeof PUBLISH_JOBS)[number];
+
+/** `PublishLag` (Milliseconds) by {service, job}: from the gym's change to Wellhub accepting it. */
+export function publishLagMetric(job: PublishJob, options: MetricOptions = {}): Metric {
+  return appMetric('PublishLag', { job }, { statistic: Stats.p(99), ...options });
+}
+
+/** `PublicationsFailed` (Count) by {service, job}: a publication given up on (sync state `failed`). */
+export function publicationsFailedMetric(job: PublishJob, options: MetricOptions = {}): Metric {
+  return appMetric('PublicationsFailed', { job }, { statistic: Stats.SUM, ...options });
+}
+
+/** `PublicationsOverdue` (Count) by {service}: a gauge, each sweep: changes not at Wellhub 5 minutes on. */
+export function publicationsOverdueMetric(options: MetricOptions = {}): Metric {
+  return appMetric('PublicationsOverdue', {}, { statistic: Stats.MAXIMUM, ...options });
+}
+
+/** `ReconcileRepairs` (Count) by {service}, each reconcile: slots re-created or re-sent to Wellhub. */
+export function reconcileRepairsMetric(options: MetricOptions = {}): Metric {
+  return appMetric('ReconcileRepairs', {}, { statistic: Stats.SUM, ...options });
+}
+
+/** `DriftSlots` (Count) by {service}, each reconcile: slots at Wellhub it could not match (`ops drift`). */
+export function driftSlotsMetric(options: MetricOptions = {}): Metric {
+  return appMetric('DriftSlots', {}, { statistic: Stats.MAXIMUM, ...options });
+}
+
+/** `ReconcileUnreadableGyms` (Count) by {service}, each reconcile: gyms Wellhub did not list slots for. */
+export function reconcileUnreadableGymsMetric(options: MetricOptions = {}): Metric {
+  return appMetric('ReconcileUnreadableGyms', {}, { statistic: Stats.MAXIMUM, ...options });
+}

@@ -14,6 +14,7 @@ import { ITERATOR_AGE_THRESHOLD_MS, LATENCY_P99_THRESHOLD_MS } from './alarms';
 import {
   applyLagMetric,
   coldStartMetric,
+  driftSlotsMetric,
   failedJobsMetric,
   jobAttemptsFailedMetric,
   jobsFailedMetric,
@@ -21,11 +22,19 @@ import {
   OUTCOMES,
   type Outcome,
   overdueJobsMetric,
+  PUBLISH_JOBS,
+  publicationsFailedMetric,
+  publicationsOverdueMetric,
+  publishLagMetric,
   quarantinedMetric,
+  reconcileRepairsMetric,
+  reconcileUnreadableGymsMetric,
   requestsMetric,
   signatureRejectedMetric,
 } from './app-metrics';
+import type { GymApi } from './gym-api';
 import type { Pipeline } from './pipeline';
+import { RECONCILE_RATE, type ScheduleSync } from './schedule-sync';
 import { SERVICE_NAME } from './service-function';
 import type { WebhookFunction } from './webhook-function';
 
@@ -34,6 +43,8 @@ export interface WebhookDashboardProps {
   readonly api: HttpApi;
   readonly functions: readonly WebhookFunction[];
   readonly pipeline: Pipeline;
+  readonly gymApi: GymApi;
+  readonly scheduleSync: ScheduleSync;
   readonly alarms: readonly IAlarm[];
 }
 
@@ -52,7 +63,8 @@ const HEIGHT = 6;
 /**
  * The on-call view, top to bottom: alarm states; traffic, latency against the 1 s budget, security
  * signals; what happened to each event type; per-function health (cold starts, duration, errors);
- * then the pipeline after the answer (stream worker, dead letters, failed and overdue work, sweeper).
+ * then the pipeline after the answer (stream worker, dead letters, failed and overdue work, sweeper);
+ * then the gym's schedule (publication lag and failures, reconcile, the gym API).
  */
 export class WebhookDashboard extends Construct {
   readonly dashboard: Dashboard;
@@ -171,6 +183,58 @@ export class WebhookDashboard extends Construct {
       }),
     ];
 
+    const { reconcile } = props.scheduleSync;
+    const gymApi = props.gymApi.handler.function;
+    const schedule: IWidget[] = [
+      graph('Publish lag, gym change to Wellhub (ms)', {
+        left: PUBLISH_JOBS.flatMap((job) => [
+          publishLagMetric(job, { statistic: Stats.p(50), label: `${job} p50` }),
+          publishLagMetric(job, { statistic: Stats.p(99), label: `${job} p99` }),
+        ]),
+      }),
+      graph('Publications failed and overdue', {
+        left: [
+          publicationsFailedMetric('publishClass', { label: 'class failed', color: Color.RED }),
+          publicationsFailedMetric('publishSlot', { label: 'slot failed', color: Color.PURPLE }),
+          publicationsOverdueMetric({ label: 'overdue (each sweep)', color: Color.ORANGE }),
+        ],
+      }),
+      // One point per run: a period of the schedule's rate shows each run's figures as they were.
+      graph('Reconcile (each run)', {
+        left: [
+          reconcileRepairsMetric({ period: RECONCILE_RATE, label: 'repairs', color: Color.GREEN }),
+          driftSlotsMetric({ period: RECONCILE_RATE, label: 'drift slots', color: Color.ORANGE }),
+          reconcileUnreadableGymsMetric({
+            period: RECONCILE_RATE,
+            label: 'unreadable gyms',
+            color: Color.RED,
+          }),
+        ],
+      }),
+      graph('Reconcile invocations and errors', {
+        left: [
+          reconcile.function.metricInvocations({
+            period: RECONCILE_RATE,
+            statistic: Stats.SUM,
+            label: 'invocations',
+          }),
+          reconcile.function.metricErrors({
+            period: RECONCILE_RATE,
+            statistic: Stats.SUM,
+            label: 'errors',
+            color: Color.RED,
+          }),
+        ],
+      }),
+      graph('Gym API function', {
+        left: [
+          gymApi.metricInvocations({ statistic: Stats.SUM, label: 'invocations' }),
+          gymApi.metricErrors({ statistic: Stats.SUM, label: 'errors', color: Color.RED }),
+        ],
+        right: [gymApi.metricDuration({ statistic: Stats.p(99), label: 'duration p99 (ms)' })],
+      }),
+    ];
+
     this.dashboard = new Dashboard(this, 'Dashboard', {
       dashboardName: `${SERVICE_NAME}-${props.stage}`,
       defaultInterval: Duration.days(1),
@@ -180,6 +244,7 @@ export class WebhookDashboard extends Construct {
         outcomes,
         perFunction,
         pipeline,
+        schedule,
       ],
     });
   }

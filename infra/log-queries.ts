@@ -4,9 +4,9 @@ import { SERVICE_NAME } from './service-function';
 
 /**
  * The Logs Insights queries on-call starts from, saved in the console next to the function log
- * groups (the webhooks', the worker's and the sweeper's). They read the one JSON line each request
- * logs (CONTRACT §8, lib/http/webhook.ts) and the one line each job logs; the README's "Operations"
- * section shows the same queries.
+ * groups (the webhooks', the worker's, the sweeper's, the gym API's and reconcile's). They read the one
+ * JSON line each request logs (CONTRACT §8, lib/http/webhook.ts) and the one line each job or run
+ * logs; the README's "Operations" section shows the same queries.
  */
 export const LOG_QUERIES: Readonly<Record<string, QueryStringProps>> = {
   // Everything that happened to one event or one booking, in order. Replace both placeholders.
@@ -84,6 +84,46 @@ export const LOG_QUERIES: Readonly<Record<string, QueryStringProps>> = {
     filterStatements: ['message = "job"'],
     sort: '@timestamp desc',
     limit: 200,
+  },
+  // The gym's classes and slots on their way to Wellhub (lib/jobs/publish-*.ts): the plan each attempt
+  // made and how it ended. Add `| filter slot_reference = "…"` for one slot's story.
+  publications: {
+    fields: [
+      '@timestamp',
+      'job',
+      'via',
+      'outcome',
+      'plan',
+      'gym_id',
+      'class_reference',
+      'slot_reference',
+      'attempts',
+      'lag_ms',
+      'error',
+    ],
+    filterStatements: ['message = "job" and job in ["publishClass", "publishSlot"]'],
+    sort: '@timestamp desc',
+    limit: 200,
+  },
+  // What each reconcile run checked and repaired (lib/jobs/reconcile.ts), with a line for each gym whose
+  // slots Wellhub would not list (`error` says why).
+  'reconcile-runs': {
+    fields: [
+      '@timestamp',
+      'message',
+      'gyms',
+      'slots_checked',
+      'recreated',
+      'resent',
+      'strangers',
+      'gym_id',
+      'class_reference',
+      'error',
+      'latency_ms',
+    ],
+    filterStatements: ['message in ["reconcile", "reconcile could not read slots"]'],
+    sort: '@timestamp desc',
+    limit: 100,
   },
 };
 

@@ -1,17 +1,18 @@
-import { Duration, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type { ITable, Table } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyDocument, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { WORKER_FILTERS } from '#lib/pipeline/stream-filters';
-import { WORK_INDEX } from '#lib/store/table';
+import { LIST_INDEX, WORK_INDEX } from '#lib/store/table';
 import type { BundleOptions } from './bundle';
-import { SERVICE_NAME, ServiceFunction } from './service-function';
+import { invokeOnSchedule } from './scheduled-invoke';
+import { queryIndexStatement, SERVICE_NAME, ServiceFunction } from './service-function';
+import type { WellhubApiAccess } from './wellhub-api-access';
 
 /**
  * How the stream drives the worker (CONTRACT §9). Jobs record their own failures and return, so a
@@ -37,6 +38,11 @@ export const SWEEPER_TIMEOUT = Duration.seconds(60);
 /** The same CPU as the webhooks: jobs do the same JSON and DynamoDB work, in batches. */
 export const JOB_MEMORY_MB = 1024;
 export const SWEEP_RATE = Duration.minutes(1);
+/**
+ * Wellhub's booking horizon: slots starting later are published as it reaches them (CONTRACT §10).
+ * lib/config.ts has the same default; set explicitly so that it shows in the console.
+ */
+export const SCHEDULE_HORIZON_DAYS = 14;
 
 /** Item actions of the jobs; TransactWriteItems is authorised per item action it contains. */
 const JOB_TABLE_ACTIONS = [
@@ -50,6 +56,8 @@ const JOB_TABLE_ACTIONS = [
 export interface PipelineProps {
   readonly stage: string;
   readonly table: Table;
+  /** The worker and the sweeper publish the gym's schedule to Wellhub. */
+  readonly wellhub: WellhubApiAccess;
   readonly logRetention: RetentionDays;
   readonly removalPolicy: RemovalPolicy;
   readonly bundle?: BundleOptions;
@@ -70,6 +78,7 @@ export class Pipeline extends Construct {
     const common = {
       stage,
       tableName: table.tableName,
+      environment: { SCHEDULE_HORIZON_DAYS: String(SCHEDULE_HORIZON_DAYS) },
       logRetention: props.logRetention,
       removalPolicy: props.removalPolicy,
       ...(props.bundle ? { bundle: props.bundle } : {}),
@@ -79,6 +88,8 @@ export class Pipeline extends Construct {
       actions: JOB_TABLE_ACTIONS,
       resources: [table.tableArn],
     });
+    // Publication jobs read a gym's slots and a slot's bookings from the list index.
+    const queryList = queryIndexStatement('QueryListIndex', table, LIST_INDEX);
 
     // Fourteen days (the maximum) although stream records live 24 h: a message still says which
     // shard and sequence failed, and when, long after the record itself is gone.
@@ -102,6 +113,7 @@ export class Pipeline extends Construct {
       policyName: 'worker',
       statements: [
         tableItems,
+        queryList,
         // What the event source mapping itself calls (AWSLambdaDynamoDBExecutionRole, narrowed).
         new PolicyStatement({
           sid: 'ReadStream',
@@ -146,59 +158,20 @@ export class Pipeline extends Construct {
       memorySize: JOB_MEMORY_MB,
       timeout: SWEEPER_TIMEOUT,
       policyName: 'sweeper',
-      statements: [
-        new PolicyStatement({
-          sid: 'QueryWorkIndex',
-          actions: ['dynamodb:Query'],
-          resources: [`${table.tableArn}/index/${WORK_INDEX}`],
-        }),
-        tableItems,
-      ],
+      statements: [queryIndexStatement('QueryWorkIndex', table, WORK_INDEX), tableItems, queryList],
     });
+    props.wellhub.grantWellhubToken(this.worker);
+    props.wellhub.grantWellhubToken(this.sweeper);
 
-    // Our own role rather than the target's: the target grants `<function arn>:*` (every version and
-    // alias) as well; the schedule invokes the unqualified function and needs nothing more. Trusted
-    // only by this schedule, so no other schedule in the account can borrow it.
-    const stack = Stack.of(this);
-    const scheduleName = `${SERVICE_NAME}-${stage}-sweep`;
-    const schedulerRole = new Role(this, 'SchedulerRole', {
-      description: `Lets EventBridge Scheduler invoke the ${stage} sweeper`,
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: {
-            'aws:SourceAccount': stack.account,
-            'aws:SourceArn': stack.formatArn({
-              service: 'scheduler',
-              resource: 'schedule',
-              resourceName: `default/${scheduleName}`,
-            }),
-          },
-        },
-      }),
-      inlinePolicies: {
-        scheduler: new PolicyDocument({
-          statements: [
-            new PolicyStatement({
-              sid: 'InvokeSweeper',
-              actions: ['lambda:InvokeFunction'],
-              resources: [this.sweeper.function.functionArn],
-            }),
-          ],
-        }),
-      },
-    });
-
-    this.schedule = new Schedule(this, 'Sweep', {
-      scheduleName,
+    this.schedule = invokeOnSchedule(this, {
+      id: 'Sweep',
+      roleId: 'SchedulerRole',
+      scheduleName: `${SERVICE_NAME}-${stage}-sweep`,
       description: 'Runs the sweeper every minute (CONTRACT §9)',
-      schedule: ScheduleExpression.rate(SWEEP_RATE),
-      target: new LambdaInvoke(this.sweeper.function, {
-        role: schedulerRole.withoutPolicyUpdates(),
-        // The next sweep is a minute away and does the same work: retrying a missed one (by default
-        // 185 times over 24 h) would only pile sweeps on top of each other.
-        retryAttempts: 0,
-        maxEventAge: SWEEP_RATE,
-      }),
+      rate: SWEEP_RATE,
+      target: this.sweeper.function,
+      targetLabel: `the ${stage} sweeper`,
+      invokeSid: 'InvokeSweeper',
     });
   }
 }

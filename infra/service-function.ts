@@ -37,6 +37,7 @@ export class ServiceFunction extends Construct {
   readonly function: LambdaFunction;
   readonly logGroup: LogGroup;
   readonly role: Role;
+  private readonly policy: PolicyDocument;
 
   constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
     super(scope, id);
@@ -48,21 +49,20 @@ export class ServiceFunction extends Construct {
 
     // A role of our own instead of the default one: the default attaches AWSLambdaBasicExecutionRole,
     // which may write to every log group of the account; this one writes to its own group only.
+    this.policy = new PolicyDocument({
+      statements: [
+        new PolicyStatement({
+          sid: 'WriteOwnLogs',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [this.logGroup.logGroupArn],
+        }),
+        ...props.statements,
+      ],
+    });
     this.role = new Role(this, 'Role', {
       assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
       description: `Runs ${props.name} (${props.stage})`,
-      inlinePolicies: {
-        [props.policyName]: new PolicyDocument({
-          statements: [
-            new PolicyStatement({
-              sid: 'WriteOwnLogs',
-              actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-              resources: [this.logGroup.logGroupArn],
-            }),
-            ...props.statements,
-          ],
-        }),
-      },
+      inlinePolicies: { [props.policyName]: this.policy },
     });
     // The function gets the role without policy updates: grants that CDK makes on its own (an event
     // source's, a destination's) would add actions we did not choose, such as sqs:GetQueueUrl. What the
@@ -95,4 +95,25 @@ export class ServiceFunction extends Construct {
       },
     });
   }
+
+  /**
+   * Adds to the role's one inline policy. The function's own `addToRolePolicy` does nothing here (its
+   * role is immutable, see above), so a grant made after construction must come through this.
+   */
+  allow(statement: PolicyStatement): void {
+    this.policy.addStatements(statement);
+  }
+}
+
+/** Query on one index: an index has an ARN of its own, which the table's ARN does not cover. */
+export function queryIndexStatement(
+  sid: string,
+  table: { readonly tableArn: string },
+  indexName: string,
+): PolicyStatement {
+  return new PolicyStatement({
+    sid,
+    actions: ['dynamodb:Query'],
+    resources: [`${table.tableArn}/index/${indexName}`],
+  });
 }

@@ -8,13 +8,15 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { Construct } from 'constructs';
-import { WORK_INDEX } from '#lib/store/table';
+import { LIST_INDEX, WORK_INDEX } from '#lib/store/table';
 import { ROUTES } from '#lib/wellhub/routes';
 import { OnCallAlarms } from './alarms';
 import type { BundleOptions } from './bundle';
 import { WebhookDashboard } from './dashboard';
+import { GymApi } from './gym-api';
 import { LogQueries } from './log-queries';
 import { Pipeline } from './pipeline';
+import { ScheduleSync } from './schedule-sync';
 import { SERVICE_NAME } from './service-function';
 import type { StageConfig } from './stages';
 import { WebhookFunction } from './webhook-function';
@@ -31,13 +33,18 @@ export interface WebhookStackProps extends StackProps {
 /** The secret's value is sent to Wellhub, whose form takes at most 100 characters (CONTRACT §2). */
 export const SECRET_LENGTH = 64;
 
-/** Everything the Wellhub webhook receiver needs in one account and region, for one stage. */
+/**
+ * Everything the Wellhub integration needs in one account and region, for one stage: the webhooks, the
+ * pipeline after them, the gym API and the schedule's reconcile.
+ */
 export class WebhookStack extends Stack {
   readonly table: Table;
   readonly secret: Secret;
   readonly api: HttpApi;
   readonly functions: readonly WebhookFunction[];
   readonly pipeline: Pipeline;
+  readonly gymApi: GymApi;
+  readonly scheduleSync: ScheduleSync;
   /** The Wellhub API token and URL; `wellhub.grantWellhubToken(fn)` for each function that calls Wellhub. */
   readonly wellhub: WellhubApiAccess;
 
@@ -67,6 +74,15 @@ export class WebhookStack extends Stack {
       sortKey: { name: 'work_at', type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
     });
+    // Sparse as well: classes, a gym's slots by start time and a slot's bookings, each under its parent
+    // (lib/store/table.ts), for the gym API and the publication jobs. All attributes, because every
+    // listing returns whole records.
+    this.table.addGlobalSecondaryIndex({
+      indexName: LIST_INDEX,
+      partitionKey: { name: 'list_pk', type: AttributeType.STRING },
+      sortKey: { name: 'list_sk', type: AttributeType.STRING },
+      projectionType: ProjectionType.ALL,
+    });
 
     // A plain alphanumeric string: it survives copy and paste into Wellhub's form, and the handlers
     // also accept {"current","previous"} JSON written here by hand during a rotation.
@@ -89,7 +105,8 @@ export class WebhookStack extends Stack {
         'The secret is shared with Wellhub, who only change it through their support: an automatic rotation would break every webhook. Rotation is a manual, two-step procedure with {"current","previous"} (README, Deploy).',
     });
 
-    // No webhook function calls Wellhub: they only receive. The pipeline's workers will be granted.
+    // No webhook function calls Wellhub: they only receive. The worker, the sweeper and reconcile are
+    // granted, each by name.
     this.wellhub = new WellhubApiAccess(this, 'WellhubApi', {
       stage: stage.name,
       apiUrl: stage.wellhubApiUrl,
@@ -112,6 +129,16 @@ export class WebhookStack extends Stack {
     this.pipeline = new Pipeline(this, 'Pipeline', {
       stage: stage.name,
       table: this.table,
+      wellhub: this.wellhub,
+      logRetention: stage.logRetention,
+      removalPolicy: stage.removalPolicy,
+      ...(props.bundle ? { bundle: props.bundle } : {}),
+    });
+
+    this.scheduleSync = new ScheduleSync(this, 'ScheduleSync', {
+      stage: stage.name,
+      table: this.table,
+      wellhub: this.wellhub,
       logRetention: stage.logRetention,
       removalPolicy: stage.removalPolicy,
       ...(props.bundle ? { bundle: props.bundle } : {}),
@@ -119,7 +146,7 @@ export class WebhookStack extends Stack {
 
     this.api = new HttpApi(this, 'Api', {
       apiName: `${SERVICE_NAME}-${stage.name}`,
-      description: 'Wellhub (Gympass) webhooks',
+      description: 'Wellhub (Gympass) webhooks and the gym API',
       // HTTP API rather than REST: lower latency and under a third of the price; the REST-only features
       // (API keys, request models, WAF) add nothing to webhooks whose HMAC the function verifies.
       createDefaultStage: false,
@@ -178,6 +205,23 @@ export class WebhookStack extends Stack {
       });
     }
 
+    this.gymApi = new GymApi(this, 'GymApi', {
+      stage: stage.name,
+      api: this.api,
+      table: this.table,
+      logRetention: stage.logRetention,
+      removalPolicy: stage.removalPolicy,
+      ...(props.bundle ? { bundle: props.bundle } : {}),
+    });
+    new CfnOutput(this, 'GymApiUrl', {
+      description: 'Base URL of the gym API (CONTRACT §14); every call is signed with SigV4',
+      value: `${this.api.apiEndpoint}/gym`,
+    });
+    new CfnOutput(this, 'GymApiInvokeArn', {
+      description: 'Allow execute-api:Invoke on this ARN to whoever calls the gym API',
+      value: this.api.arnForExecuteApi('*', '/gym/*'),
+    });
+
     new CfnOutput(this, 'WebhookSecretName', {
       description: 'Send to Wellhub: the value of this secret (aws secretsmanager get-secret-value)',
       value: secretName,
@@ -206,6 +250,8 @@ export class WebhookStack extends Stack {
       api: this.api,
       functions: this.functions,
       pipeline: this.pipeline,
+      gymApi: this.gymApi,
+      scheduleSync: this.scheduleSync,
       topic,
     });
 
@@ -214,6 +260,8 @@ export class WebhookStack extends Stack {
       api: this.api,
       functions: this.functions,
       pipeline: this.pipeline,
+      gymApi: this.gymApi,
+      scheduleSync: this.scheduleSync,
       alarms: alarms.alarms,
     });
     new CfnOutput(this, 'DashboardName', { value: dashboard.dashboard.dashboardName });
@@ -224,6 +272,8 @@ export class WebhookStack extends Stack {
         ...this.functions.map((fn) => fn.logGroup),
         this.pipeline.worker.logGroup,
         this.pipeline.sweeper.logGroup,
+        this.gymApi.handler.logGroup,
+        this.scheduleSync.reconcile.logGroup,
       ],
     });
   }

@@ -4,7 +4,7 @@ import type { Function as LambdaFunction } from 'aws-cdk-lib/aws-lambda';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { WELLHUB_TOKEN_PLACEHOLDER } from '#lib/wellhub-api/token';
-import { SERVICE_NAME } from './service-function';
+import { SERVICE_NAME, ServiceFunction } from './service-function';
 
 export interface WellhubApiAccessProps {
   readonly stage: string;
@@ -40,16 +40,20 @@ export class WellhubApiAccess extends Construct {
     });
   }
 
-  /** Lets `fn` read the token, and tells it where Wellhub is and which secret holds the token. */
-  grantWellhubToken(fn: LambdaFunction): void {
-    fn.addToRolePolicy(
-      new PolicyStatement({
-        sid: 'ReadWellhubApiToken',
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [this.tokenSecret.secretArn],
-      }),
-    );
-    fn.addEnvironment('WELLHUB_API_URL', this.apiUrl);
-    fn.addEnvironment('WELLHUB_API_TOKEN_SECRET_ID', this.tokenSecret.secretArn);
+  /**
+   * Lets `fn` read the token, and tells it where Wellhub is and which secret holds the token. A
+   * service function takes the statement into its one inline policy: its role ignores later grants.
+   */
+  grantWellhubToken(fn: ServiceFunction | LambdaFunction): void {
+    const statement = new PolicyStatement({
+      sid: 'ReadWellhubApiToken',
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [this.tokenSecret.secretArn],
+    });
+    const lambda = fn instanceof ServiceFunction ? fn.function : fn;
+    if (fn instanceof ServiceFunction) fn.allow(statement);
+    else fn.addToRolePolicy(statement);
+    lambda.addEnvironment('WELLHUB_API_URL', this.apiUrl);
+    lambda.addEnvironment('WELLHUB_API_TOKEN_SECRET_ID', this.tokenSecret.secretArn);
   }
 }

@@ -1,5 +1,5 @@
 import type { EventRecord } from '#lib/bookings/records';
-import { runEventJob } from '#lib/jobs/router';
+import { runEventJob, runPublishJob } from '#lib/jobs/router';
 import type { PipelineDeps } from '#lib/pipeline/deps';
 import { type OpsContext, ordered, refuse } from './commands';
 
@@ -63,8 +63,30 @@ export async function failures({ store }: OpsContext) {
   });
 }
 
-/** Re-drives a failed event: received again with its attempts cleared, and run once right here. */
-export async function retry({ store, pipeline }: PipelineContext, eventId: string) {
+/**
+ * Re-drives a failed job, run once right here: an event (received again, its attempts cleared), or a
+ * publication named `class:<reference>` or `slot:<reference>` (owed again, from its first attempt).
+ */
+export async function retry(context: PipelineContext, id: string) {
+  const publication = /^(class|slot):(.+)$/.exec(id);
+  if (publication) return retryPublication(context, publication[1] as 'class' | 'slot', publication[2] ?? '');
+  return retryEvent(context, id);
+}
+
+async function retryPublication(
+  { store, pipeline }: PipelineContext,
+  kind: 'class' | 'slot',
+  reference: string,
+) {
+  const record = (await store.schedule.getRecord(kind, reference)) ?? refuse(`no ${kind} ${reference}`);
+  if (record.sync.state !== 'failed') refuse(`${kind} ${reference} has not failed (${record.sync.state})`);
+  await store.schedule.requestPublication(kind, reference, {}, pipeline.now());
+  const report = await runPublishJob(kind, reference, pipeline, 'ops');
+  const after = await store.schedule.getRecord(kind, reference);
+  return { kind, reference, outcome: report.outcome, sync: after?.sync };
+}
+
+async function retryEvent({ store, pipeline }: PipelineContext, eventId: string) {
   const records = await store.getEvents(eventId);
   if (records.length === 0) refuse(`no event ${eventId}`);
   const failed = records.filter((record) => record.state === 'FAILED');

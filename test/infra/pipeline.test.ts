@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SERVICE_NAME as APP_SERVICE_NAME } from '#lib/log';
 import { WORKER_FILTERS } from '#lib/pipeline/stream-filters';
-import { WORK_INDEX } from '#lib/store/table';
+import { LIST_INDEX, WORK_INDEX } from '#lib/store/table';
 import { ENABLE_SOURCE_MAPS } from '../../infra/bundle';
 import { createApp } from '../../infra/create-app';
 
@@ -62,7 +62,19 @@ function functionOf(name: string): [string, Resource] {
 const tableId = () => only(ofType('AWS::DynamoDB::Table'))[0];
 const queueId = () => only(ofType('AWS::SQS::Queue'))[0];
 const topicId = () => only(ofType('AWS::SNS::Topic'))[0];
+const tokenSecretId = () =>
+  only(
+    ofType('AWS::SecretsManager::Secret').filter(
+      ([, secret]) => secret.Properties.Name === 'wellhub-webhooks/dev/wellhub-api-token',
+    ),
+  )[0];
 const tableArn = () => ({ 'Fn::GetAtt': [tableId(), 'Arn'] });
+const sweepSchedule = () =>
+  only(
+    ofType('AWS::Scheduler::Schedule').filter(
+      ([, schedule]) => schedule.Properties.Name === 'wellhub-webhooks-dev-sweep',
+    ),
+  );
 
 /** The role's whole policy: one inline document, no attached or managed policy. */
 function policyOf(roleId: string): { name: string; statements: unknown[] } {
@@ -76,6 +88,20 @@ function policyOf(roleId: string): { name: string; statements: unknown[] } {
   expect(role.Properties.Policies).toHaveLength(1);
   return { name: policy?.PolicyName ?? '', statements: policy?.PolicyDocument.Statement ?? [] };
 }
+
+const queryListIndex = () => ({
+  Sid: 'QueryListIndex',
+  Effect: 'Allow',
+  Action: 'dynamodb:Query',
+  Resource: { 'Fn::Join': ['', [tableArn(), `/index/${LIST_INDEX}`]] },
+});
+
+const readWellhubToken = () => ({
+  Sid: 'ReadWellhubApiToken',
+  Effect: 'Allow',
+  Action: 'secretsmanager:GetSecretValue',
+  Resource: { Ref: tokenSecretId() },
+});
 
 const JOB_TABLE_ACTIONS = [
   'dynamodb:BatchGetItem',
@@ -93,22 +119,21 @@ describe('Pipeline table', () => {
 
   it('has the sparse work index: work_queue and work_at, strings, all attributes projected', () => {
     const [, table] = only(ofType('AWS::DynamoDB::Table'));
-    expect(table.Properties.GlobalSecondaryIndexes).toEqual([
-      {
-        IndexName: WORK_INDEX,
-        KeySchema: [
-          { AttributeName: 'work_queue', KeyType: 'HASH' },
-          { AttributeName: 'work_at', KeyType: 'RANGE' },
-        ],
-        Projection: { ProjectionType: 'ALL' },
-      },
-    ]);
-    expect(table.Properties.AttributeDefinitions).toEqual([
-      { AttributeName: 'pk', AttributeType: 'S' },
-      { AttributeName: 'sk', AttributeType: 'S' },
-      { AttributeName: 'work_queue', AttributeType: 'S' },
-      { AttributeName: 'work_at', AttributeType: 'S' },
-    ]);
+    // The `list` index is the schedule's (schedule.test.ts).
+    expect(table.Properties.GlobalSecondaryIndexes).toContainEqual({
+      IndexName: WORK_INDEX,
+      KeySchema: [
+        { AttributeName: 'work_queue', KeyType: 'HASH' },
+        { AttributeName: 'work_at', KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    });
+    expect(table.Properties.AttributeDefinitions).toEqual(
+      expect.arrayContaining([
+        { AttributeName: 'work_queue', AttributeType: 'S' },
+        { AttributeName: 'work_at', AttributeType: 'S' },
+      ]),
+    );
   });
 });
 
@@ -172,8 +197,12 @@ describe('Pipeline functions', () => {
       expect(resources[refOf((fn.Properties.LoggingConfig as { LogGroup: unknown }).LogGroup)]?.Type).toBe(
         'AWS::Logs::LogGroup',
       );
+      // Both publish the gym's schedule to Wellhub, so both know the horizon and where Wellhub is.
       expect((fn.Properties.Environment as { Variables: unknown }).Variables).toEqual({
         TABLE_NAME: { Ref: tableId() },
+        SCHEDULE_HORIZON_DAYS: '14',
+        WELLHUB_API_URL: 'https://apitesting.partners.gympass.com',
+        WELLHUB_API_TOKEN_SECRET_ID: { Ref: tokenSecretId() },
         POWERTOOLS_SERVICE_NAME: APP_SERVICE_NAME,
         POWERTOOLS_METRICS_NAMESPACE: 'WellhubWebhooks',
         POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -182,7 +211,7 @@ describe('Pipeline functions', () => {
     },
   );
 
-  it('lets the worker do the jobs’ item actions, read its stream and send to its dead-letter queue only', () => {
+  it('lets the worker do the jobs’ item actions, query the list index, read its stream, send to its dead-letter queue and read the Wellhub token only', () => {
     const [, fn] = functionOf('worker');
     expect(policyOf(refOf(fn.Properties.Role))).toEqual({
       name: 'worker',
@@ -196,6 +225,7 @@ describe('Pipeline functions', () => {
           },
         },
         { Sid: 'ReadWriteTable', Effect: 'Allow', Action: JOB_TABLE_ACTIONS, Resource: tableArn() },
+        queryListIndex(),
         {
           Sid: 'ReadStream',
           Effect: 'Allow',
@@ -209,11 +239,12 @@ describe('Pipeline functions', () => {
           Action: 'sqs:SendMessage',
           Resource: { 'Fn::GetAtt': [queueId(), 'Arn'] },
         },
+        readWellhubToken(),
       ],
     });
   });
 
-  it('lets the sweeper query the work index and do the jobs’ item actions, nothing else', () => {
+  it('lets the sweeper query the work and list indexes, do the jobs’ item actions and read the Wellhub token, nothing else', () => {
     const [, fn] = functionOf('sweeper');
     expect(policyOf(refOf(fn.Properties.Role))).toEqual({
       name: 'sweeper',
@@ -233,6 +264,8 @@ describe('Pipeline functions', () => {
           Resource: { 'Fn::Join': ['', [tableArn(), `/index/${WORK_INDEX}`]] },
         },
         { Sid: 'ReadWriteTable', Effect: 'Allow', Action: JOB_TABLE_ACTIONS, Resource: tableArn() },
+        queryListIndex(),
+        readWellhubToken(),
       ],
     });
   });
@@ -240,7 +273,7 @@ describe('Pipeline functions', () => {
 
 describe('Pipeline schedule', () => {
   it('invokes the sweeper every minute, never retrying a missed sweep', () => {
-    const [, schedule] = only(ofType('AWS::Scheduler::Schedule'));
+    const [, schedule] = sweepSchedule();
     expect(schedule.Properties).toMatchObject({
       Name: 'wellhub-webhooks-dev-sweep',
       ScheduleExpression: 'rate(1 minute)',
@@ -254,7 +287,7 @@ describe('Pipeline schedule', () => {
   });
 
   it('runs as a role only this schedule can assume, which may invoke the unqualified sweeper only', () => {
-    const [, schedule] = only(ofType('AWS::Scheduler::Schedule'));
+    const [, schedule] = sweepSchedule();
     const roleId = refOf((schedule.Properties.Target as { RoleArn: unknown }).RoleArn);
     const role = resources[roleId] as Resource;
     expect(role.Properties.AssumeRolePolicyDocument).toEqual({

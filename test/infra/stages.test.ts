@@ -49,8 +49,9 @@ describe('stage selection', () => {
     });
     template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
     const logGroups = Object.values(template.findResources('AWS::Logs::LogGroup'));
-    // Seven functions (five webhooks, the worker, the sweeper) and the API's access logs.
-    expect(logGroups).toHaveLength(8);
+    // Nine functions (five webhooks, the worker, the sweeper, the gym API, reconcile) and the API's
+    // access logs.
+    expect(logGroups).toHaveLength(10);
     for (const logGroup of logGroups) {
       expect(logGroup).toMatchObject({ DeletionPolicy: 'Retain', Properties: { RetentionInDays: 60 } });
     }

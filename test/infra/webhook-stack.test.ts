@@ -17,7 +17,7 @@ import { SECRET_LENGTH, type WebhookStack } from '../../infra/webhook-stack';
 
 /**
  * One synthesized dev app (with an alarm e-mail) shared by every test of this file: synthesis runs
- * cdk-nag and bundles the seven functions, so it is done once. The context is cdk.json's, as for
+ * cdk-nag and bundles the nine functions, so it is done once. The context is cdk.json's, as for
  * `cdk synth`; bundles go to a temporary folder so that parallel test files never share one.
  */
 const CDK_CONTEXT = JSON.parse(readFileSync(path.join(__dirname, '../../cdk.json'), 'utf8')).context;
@@ -71,8 +71,11 @@ function refOf(value: unknown): string {
   return id;
 }
 
-/** Every Lambda of the stack by the end of its name: the webhooks, then the pipeline's two. */
-const FUNCTION_NAMES = [...ROUTES.map((r) => r.functionName), 'worker', 'sweeper'];
+/** Every Lambda of the stack by the end of its name: the webhooks, the pipeline's two, the schedule's two. */
+const FUNCTION_NAMES = [...ROUTES.map((r) => r.functionName), 'worker', 'sweeper', 'gym-api', 'reconcile'];
+
+/** The functions that call Wellhub: the publication jobs run in the worker and the sweeper. */
+const WELLHUB_CALLERS = ['worker', 'sweeper', 'reconcile'];
 
 function logGroupOf(functionName: string): string {
   return refOf((functionOf(functionName)[1].Properties.LoggingConfig as { LogGroup: unknown }).LogGroup);
@@ -87,7 +90,10 @@ const topicId = () => only(ofType('AWS::SNS::Topic'))[0];
 
 describe('WebhookStack API', () => {
   it('routes POST on each of the five paths to its own function, with payload format 2.0', () => {
-    const routes = ofType('AWS::ApiGatewayV2::Route');
+    // The gym API's routes are schedule.test.ts's.
+    const routes = ofType('AWS::ApiGatewayV2::Route').filter(
+      ([, r]) => !String(r.Properties.RouteKey).includes(' /gym'),
+    );
     expect(routes.map(([, r]) => r.Properties.RouteKey).sort()).toEqual(
       ROUTES.map((r) => `POST ${r.path}`).sort(),
     );
@@ -190,10 +196,11 @@ describe('WebhookStack functions', () => {
   });
 
   it('allows each webhook function exactly the calls it makes: its own logs, one PutItem, the one secret', () => {
-    // Every role carries its whole policy inline (pipeline.test.ts checks the other three roles).
+    // Every role carries its whole policy inline: pipeline.test.ts checks the worker's, the sweeper's and
+    // its schedule's, schedule.test.ts the gym API's, reconcile's and its schedule's.
     template.resourceCountIs('AWS::IAM::Policy', 0);
     template.resourceCountIs('AWS::IAM::ManagedPolicy', 0);
-    expect(ofType('AWS::IAM::Role')).toHaveLength(ROUTES.length + 3);
+    expect(ofType('AWS::IAM::Role')).toHaveLength(ROUTES.length + 6);
     for (const route of ROUTES) {
       const [, fn] = functionOf(route.functionName);
       const role = resources[refOf(fn.Properties.Role)] as Resource;
@@ -238,7 +245,7 @@ describe('WebhookStack functions', () => {
 
   it('gives every log group an explicit retention, each function its own', () => {
     const logGroups = ofType('AWS::Logs::LogGroup');
-    // Five webhooks, the worker, the sweeper, and the API's access logs.
+    // Five webhooks, the worker, the sweeper, the gym API, reconcile, and the API's access logs.
     expect(logGroups).toHaveLength(FUNCTION_NAMES.length + 1);
     for (const [, logGroup] of logGroups) expect(logGroup.Properties.RetentionInDays).toBe(14);
     const used = FUNCTION_NAMES.map(logGroupOf);
@@ -293,12 +300,18 @@ describe('WebhookStack Wellhub API token', () => {
     expect(secret.Properties.GenerateSecretString).toBeUndefined();
   });
 
-  it('lets no function read it: none of the webhook functions calls Wellhub', () => {
-    const policies = [...ofType('AWS::IAM::Role'), ...ofType('AWS::IAM::Policy')];
-    expect(JSON.stringify(policies.map(([, p]) => p.Properties))).not.toContain(tokenSecretId());
-    for (const [, fn] of ofType('AWS::Lambda::Function')) {
-      const variables = (fn.Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-      expect(variables.WELLHUB_API_TOKEN_SECRET_ID).toBeUndefined();
+  it('lets only the worker, the sweeper and reconcile read it: the webhooks and the gym API never call Wellhub', () => {
+    const callerRoles = WELLHUB_CALLERS.map((name) => refOf(functionOf(name)[1].Properties.Role));
+    const readers = [...ofType('AWS::IAM::Role'), ...ofType('AWS::IAM::Policy')]
+      .filter(([, p]) => JSON.stringify(p.Properties).includes(tokenSecretId()))
+      .map(([id]) => id);
+    expect(readers.sort()).toEqual([...callerRoles].sort());
+    for (const name of FUNCTION_NAMES) {
+      const variables = (functionOf(name)[1].Properties.Environment as { Variables: Record<string, unknown> })
+        .Variables;
+      expect(variables.WELLHUB_API_TOKEN_SECRET_ID).toEqual(
+        WELLHUB_CALLERS.includes(name) ? { Ref: tokenSecretId() } : undefined,
+      );
     }
   });
 
@@ -340,12 +353,20 @@ describe('WebhookStack observability', () => {
         'failed-jobs',
         'sweeper-errors',
         'work-overdue',
+        'publication-failed',
+        'publication-pending',
+        'gym-api-errors',
+        'reconcile-errors',
       ]
         .map((name) => `wellhub-webhooks-dev-${name}`)
         .sort(),
     );
     // Only the sweeper's gauges, reported every minute whatever the traffic, read anything into silence.
-    const missingData: Record<string, string> = { 'failed-jobs': 'ignore', 'work-overdue': 'breaching' };
+    const missingData: Record<string, string> = {
+      'failed-jobs': 'ignore',
+      'work-overdue': 'breaching',
+      'publication-pending': 'ignore',
+    };
     for (const [name, props] of Object.entries(alarms())) {
       expect(props).toMatchObject({
         AlarmActions: [{ Ref: topicId() }],
@@ -490,7 +511,7 @@ describe('WebhookStack observability', () => {
     );
   });
 
-  it('saves the Logs Insights queries over the seven function log groups', () => {
+  it('saves the Logs Insights queries over the nine function log groups', () => {
     const queries = ofType('AWS::Logs::QueryDefinition');
     expect(queries.map(([, q]) => q.Properties.Name).sort()).toEqual(
       Object.keys(LOG_QUERIES)
@@ -531,7 +552,8 @@ describe('WebhookStack cdk-nag', () => {
     expect(existsSync(path.join(work, 'cdk.out', `${stack.stackName}.template.json`))).toBe(true);
   });
 
-  it('acknowledges only the routes, the secret, the DLQ and ListStreams on "*", each with a reason', () => {
+  it('acknowledges only the webhook routes, the secrets, the DLQ and ListStreams on "*", each with a reason', () => {
+    // The gym API's routes need none: they are IAM-authorized (schedule.test.ts).
     const acks = acknowledgements(app);
     expect(acks.map(({ path: p, id }) => `${id} ${p}`).sort()).toEqual(
       [
