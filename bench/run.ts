@@ -3,7 +3,8 @@
  * (bench/baseline/) in one run, so that the ratios hold on a noisy machine. Builds the bundles,
  * starts one DynamoDB Local (in memory, free port) and a fake Secrets Manager, then measures
  * cold init, warm latency and throughput of the receivers alone, how long after its answer an event
- * is applied (the worker behind the stream), memory, and the cost of each piece; prints one table
+ * is applied (the worker behind the stream), how long a gym's schedule change takes to reach Wellhub
+ * and what importing a schedule costs, memory, and the cost of each piece; prints one table
  * and writes bench/results.json. Loopback only; every load is bounded in count and time.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +19,8 @@ import { startFakeSecretsManager } from '../test/support/fake-secrets-manager';
 import { type AppliedPlan, type AppliedResults, measureApplied } from './applied/measure';
 import { measureColdStarts } from './cold/measure';
 import { measurePieces } from './profile/measure';
+import { measureSchedule, type SchedulePlan, type ScheduleResults } from './schedule/measure';
+import { scheduleProblems } from './schedule/report';
 import { buildFloor, buildOurs, buildPipeline, buildReceivers } from './support/bundles';
 import {
   APPLIED_TABLE,
@@ -28,8 +31,10 @@ import {
   oursLocalEnv,
   PROFILE_TABLE,
   profileEnv,
+  SCHEDULE_TABLE,
   SECRET,
   SECRET_ID,
+  scheduleDriverEnv,
   workerEnv,
 } from './support/environment';
 import { newBookings } from './support/events';
@@ -68,6 +73,16 @@ const APPLIED_PLAN: AppliedPlan = {
   runLimitMs: 60_000,
   drainLimitMs: 60_000,
 };
+/**
+ * The gym's schedule: 30 changes of warm-up, then 80 of each kind (slot created, edited, its
+ * `booked_elsewhere` changed) one at a time, enough for a p99 over 240; then a first schedule of 5
+ * classes and 1,000 slots imported at once, and the same file again.
+ */
+const SCHEDULE_PLAN: SchedulePlan = {
+  changes: { warmUp: 30, perKind: 80, pauseMs: [20, 120], changeLimitMs: 10_000, runLimitMs: 150_000 },
+  import: { classes: 5, slots: 1_000, publishLimitMs: 180_000, quietMs: 3_000 },
+  limitMs: 480_000,
+};
 const RESULTS_FILE = join(REPO_ROOT, 'bench', 'results.json');
 
 const startedAt = performance.now();
@@ -103,7 +118,8 @@ async function main(): Promise<void> {
     cleanups.push(async () => client.destroy());
     for (const table of [OURS_TABLE, FLOOR_TABLE, PROFILE_TABLE])
       await createBenchTable(client, table, { stream: false });
-    await createBenchTable(client, APPLIED_TABLE, { stream: true });
+    for (const table of [APPLIED_TABLE, SCHEDULE_TABLE])
+      await createBenchTable(client, table, { stream: true });
 
     progress(`cold init: ${COLD_ROUNDS} rounds over ${ours.length + 1} bundles`);
     const twoRequests = () =>
@@ -147,6 +163,27 @@ async function main(): Promise<void> {
     await pipeline.stop();
     await dropBenchTable(client, APPLIED_TABLE);
 
+    // Right after the applied run and for the same reason: the stream records of the warm runs'
+    // thousands of events are not there yet to slow DynamoDB Local down.
+    progress(
+      'gym schedule: change → call at Wellhub, then 1,000 slots imported (gym API, dist/worker, a local Wellhub)',
+    );
+    const schedule = await measureSchedule(
+      scheduleDriverEnv(
+        database.endpoint,
+        {
+          pipeline: receivers.pipeline,
+          dist: DIST_DIR,
+          checkpointFile: join(work, 'schedule-checkpoint.json'),
+        },
+        SCHEDULE_PLAN,
+      ),
+      REPO_ROOT,
+      SCHEDULE_PLAN.limitMs,
+      progress,
+    );
+    await dropBenchTable(client, SCHEDULE_TABLE);
+
     progress('warm: starting both receivers');
     const oursReceiver = await startReceiver('ours', receivers.ours, {
       ...oursLocalEnv(database.endpoint),
@@ -163,7 +200,7 @@ async function main(): Promise<void> {
     progress('profile: the pieces, in process');
     const pieces = await measurePieces(profileEnv(database.endpoint), REPO_ROOT);
 
-    const rows = buildRows({ ours, floor, samples, invoked: INVOKED }, warm, applied, pieces);
+    const rows = buildRows({ ours, floor, samples, invoked: INVOKED }, warm, applied, schedule, pieces);
     const seconds = (performance.now() - startedAt) / 1000;
     process.stdout.write(`${renderTable(rows)}\n\n`);
     progress(`done in ${seconds.toFixed(0)} s; results in ${RESULTS_FILE}`);
@@ -182,13 +219,14 @@ async function main(): Promise<void> {
           },
           warm,
           applied,
+          schedule,
           pieces,
         },
         null,
         2,
       )}\n`,
     );
-    await checkOutcomes(warm, samples, applied, async (name, eventId) => {
+    await checkOutcomes(warm, samples, applied, schedule, async (name, eventId) => {
       const table = name === floor.name ? FLOOR_TABLE : OURS_TABLE;
       const key = { pk: { S: `EVENT#${eventId}` }, sk: { S: INVOKED } };
       const { Item } = await client.send(
@@ -218,12 +256,14 @@ function gatewayEvent(body: string, signature: string) {
  * replay a duplicate, and every stored event applied. A new event answered `duplicate` is stored all
  * the same (the SDK's second attempt found the write of a first one that timed out but landed): it
  * is counted on a row of its own, not here, once the cold runs' few are read back from their table
- * and the pipeline's are seen `APPLIED`.
+ * and the pipeline's are seen `APPLIED`. Likewise every change the gym made must reach Wellhub and
+ * every imported slot be published.
  */
 async function checkOutcomes(
   warm: Awaited<ReturnType<typeof measureWarm>>,
   samples: Awaited<ReturnType<typeof measureColdStarts>>,
   applied: AppliedResults,
+  schedule: ScheduleResults,
   isStored: (bundle: string, eventId: string) => Promise<boolean>,
 ): Promise<void> {
   for (const [name, runs] of samples) {
@@ -270,6 +310,10 @@ async function checkOutcomes(
       );
       process.exitCode = 1;
     }
+  }
+  for (const problem of scheduleProblems(schedule)) {
+    progress(`WARNING: schedule: ${problem}`);
+    process.exitCode = 1;
   }
 }
 

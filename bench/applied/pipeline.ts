@@ -4,7 +4,8 @@
  * dist/sweeper), fed from the table's stream by the local stand-in for Lambda's event source mapping
  * (lib/local/pipeline.ts). The sweeper never runs by itself (`sweepEveryMs: 0`): an event the stream
  * did not apply must show up as not applied, not be rescued a minute later. Bundled and started by
- * bench/run.ts with support/environment.ts `workerEnv`.
+ * bench/run.ts with support/environment.ts `workerEnv`, and by the schedule run (schedule/driver.ts)
+ * with `scheduleWorkerEnv`, whose Wellhub settings make the same worker publish to a local Wellhub.
  */
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';

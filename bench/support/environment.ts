@@ -93,3 +93,54 @@ export function workerEnv(dynamoDbEndpoint: string, dist: string, checkpointFile
     BENCH_CHECKPOINT_FILE: checkpointFile,
   };
 }
+
+/** The schedule run's own table: its stream carries only the gym's classes and slots. */
+export const SCHEDULE_TABLE = 'bench-schedule';
+/** The one token the schedule run's local Wellhub accepts. */
+export const WELLHUB_TOKEN = 'bench-wellhub-token';
+/** The stack's (infra/pipeline.ts): Wellhub's booking horizon. */
+export const SCHEDULE_HORIZON_DAYS = 14;
+
+/**
+ * The schedule run's own process (schedule/driver.ts): the gym API handler as deployed (logger and
+ * metrics settings of the stack) and the local Wellhub; BENCH_* tell it where the pipeline's bundles
+ * are, where its stream poller keeps its checkpoint, and what to run.
+ */
+export function scheduleDriverEnv(
+  dynamoDbEndpoint: string,
+  paths: { readonly pipeline: string; readonly dist: string; readonly checkpointFile: string },
+  plan: unknown,
+): NodeJS.ProcessEnv {
+  return {
+    ...base(),
+    TABLE_NAME: SCHEDULE_TABLE,
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoDbEndpoint,
+    POWERTOOLS_SERVICE_NAME: 'wellhub-webhooks',
+    POWERTOOLS_METRICS_NAMESPACE: 'WellhubWebhooks',
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+    BENCH_PIPELINE_SCRIPT: paths.pipeline,
+    BENCH_DIST_DIR: paths.dist,
+    BENCH_CHECKPOINT_FILE: paths.checkpointFile,
+    BENCH_SCHEDULE_PLAN: JSON.stringify(plan),
+  };
+}
+
+/**
+ * The worker as deployed (workerEnv), on the schedule's table and calling the local Wellhub. The token
+ * comes from the environment rather than Secrets Manager: deployed it is read once and cached, so only
+ * the warm-up's first call would see the difference.
+ */
+export function scheduleWorkerEnv(
+  dynamoDbEndpoint: string,
+  dist: string,
+  checkpointFile: string,
+  wellhubUrl: string,
+): NodeJS.ProcessEnv {
+  return {
+    ...workerEnv(dynamoDbEndpoint, dist, checkpointFile),
+    TABLE_NAME: SCHEDULE_TABLE,
+    WELLHUB_API_URL: wellhubUrl,
+    WELLHUB_API_TOKEN: WELLHUB_TOKEN,
+    SCHEDULE_HORIZON_DAYS: String(SCHEDULE_HORIZON_DAYS),
+  };
+}

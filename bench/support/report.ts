@@ -7,6 +7,8 @@ import type { AppliedResults } from '../applied/measure';
 import { ANSWERED_DUPLICATE, appliedRows } from '../applied/report';
 import type { ColdSample } from '../cold/measure';
 import type { Piece } from '../profile/pieces';
+import type { ScheduleResults } from '../schedule/measure';
+import { scheduleRows } from '../schedule/report';
 import type { WarmResults } from '../warm/measure';
 import type { BuiltBundle } from './bundles';
 import { kib, mb, ms, ratio, share, us } from './render';
@@ -50,12 +52,14 @@ export function buildRows(
   cold: ColdResults,
   warm: WarmResults,
   applied: AppliedResults,
+  schedule: ScheduleResults,
   pieces: readonly Piece[],
 ): Row[] {
   return [
     ...coldRows(cold),
     ...warmRows(warm),
     ...appliedRows(applied),
+    ...scheduleRows(schedule),
     ...memoryRows(warm),
     ...pieceRows(pieces),
   ];

@@ -38,6 +38,11 @@ export class PublishFailed extends Error {
   }
 }
 
+/** A change that can never be published (its slot has started): failed at once, not retried. */
+export class CannotPublish extends Error {
+  override readonly name = 'CannotPublish';
+}
+
 /** Wellhub's refusal in its own words, as `sync.wellhub_error` shows it. */
 export function explain(outcome: Exclude<WellhubOutcome<unknown>, { kind: 'done' }>): string {
   const error = outcome.error;
@@ -68,9 +73,11 @@ export async function recordPublishFailure(
 ): Promise<PublishOutcome> {
   const attempts = (record.attempts ?? 0) + 1;
   const outcome = error instanceof PublishFailed ? error.outcome : undefined;
-  const deadline = Date.parse(record.sync.changed_at) + PUBLISH_PATIENCE_MS;
+  // A slot held back for the horizon gets its hour from the moment it went out, not from the change.
+  const since = Math.max(Date.parse(record.sync.changed_at), Date.parse(record.sync.publish_at ?? '') || 0);
+  const deadline = since + PUBLISH_PATIENCE_MS;
   const retryAt =
-    outcome?.kind === 'refused'
+    outcome?.kind === 'refused' || error instanceof CannotPublish
       ? undefined
       : nextAttemptAt(attempts, at.getTime(), {
           deadline,

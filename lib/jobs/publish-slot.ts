@@ -4,6 +4,7 @@ import type { GymClassRecord, GymSlotRecord } from '#lib/schedule/records';
 import type { Versioned } from '#lib/store/schedule-store';
 import type { WellhubSlot } from '#lib/wellhub-api/types';
 import {
+  CannotPublish,
   LEASE_MS,
   logPublication,
   type PublicationDeps,
@@ -47,7 +48,7 @@ export async function publishSlot(
         await deps.schedule.postpone('slot', reference, plan.at, plan.at);
         return done('postponed', { publish_at: plan.at.toISOString() });
       case 'too_late':
-        throw new Error('the slot started before it could be published');
+        throw new CannotPublish('the slot started before it could be published');
       default:
     }
     const facts = await call(deps, slot, gymClass as GymClassRecord, plan);

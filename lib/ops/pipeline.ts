@@ -136,14 +136,23 @@ function withoutWork(record: EventRecord): Omit<EventRecord, never> {
  * Waits until the stream has nothing left to do: every event received so far is applied, failed, or
  * waiting for its retry. Polls the work index, which the request path writes before it answers.
  */
+const QUIET_MS = 150;
+
 export async function waitForDrain(
   store: Pick<OpsContext['store'], 'pendingWork'>,
   options: { timeoutMs?: number } = {},
 ): Promise<{ pending: number; waiting_for_retry: number }> {
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
+  let quietSince: number | undefined;
   for (;;) {
     const work = await store.pendingWork();
-    if (work.count === work.waiting) return { pending: work.count, waiting_for_retry: work.waiting };
+    // Drained only when it stays so a moment: a job that just finished may be handing work on (a
+    // class published hands its waiting slots to the stream with a write of its own).
+    if (work.count === work.waiting) {
+      quietSince ??= Date.now();
+      if (Date.now() - quietSince >= QUIET_MS)
+        return { pending: work.count, waiting_for_retry: work.waiting };
+    } else quietSince = undefined;
     if (Date.now() > deadline) {
       throw new Error(`pipeline not drained: ${work.count - work.waiting} events still owed by the stream`);
     }

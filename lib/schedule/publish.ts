@@ -79,15 +79,16 @@ export function planSlot(
       ? { kind: 'delete' }
       : { kind: 'none' };
   }
-  if (gymClass?.wellhub_class_id === undefined) return { kind: 'wait_for_class' };
-  const body = wellhubSlotBody(slot, gymClass);
+  // Time first: a slot beyond the horizon waits for it whether or not its class is out yet.
   if (slot.wellhub_slot_id === undefined) {
     const startsAt = Date.parse(slot.occur_date);
     if (startsAt <= now.getTime()) return { kind: 'too_late' };
     const entersHorizon = startsAt - horizonDays * DAY_MS;
     if (entersHorizon > now.getTime()) return { kind: 'wait_for_horizon', at: new Date(entersHorizon) };
-    return { kind: 'create', body };
   }
+  if (gymClass?.wellhub_class_id === undefined) return { kind: 'wait_for_class' };
+  const body = wellhubSlotBody(slot, gymClass);
+  if (slot.wellhub_slot_id === undefined) return { kind: 'create', body };
   const published = slot.published;
   if (published === undefined) return { kind: 'update', body };
   const { total_capacity: capacity, total_booked: booked, ...rest } = body;

@@ -1,11 +1,11 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { type ChildProcess, execFile } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { LOG_AUDIT_DIR } from '../support/log-audit';
 
-import { freePort, portOpen } from '../support/ports';
+import { type StartedService, startService } from '../support/npm-start';
+import { portOpen } from '../support/ports';
 
 const run = promisify(execFile);
 const ROOT = join(__dirname, '..', '..');
@@ -14,56 +14,20 @@ const TOKEN = 'local-wellhub-token';
 
 /** `npm start` with no Wellhub configuration, as a new user runs it: the local Wellhub comes with it. */
 describe('npm start with the local Wellhub', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'wellhub-start-'));
+  let service: StartedService;
   let env: NodeJS.ProcessEnv;
   let child: ChildProcess | undefined;
   let receiver: string;
   let wellhub: string;
   let simPort: number;
-  let banner = '';
-  const output: string[] = [];
+  let output: readonly string[] = [];
 
   beforeAll(async () => {
-    const [port, dynamoDbPort] = [await freePort(), await freePort()];
-    simPort = await freePort();
-    receiver = `http://127.0.0.1:${port}`;
-    wellhub = `http://127.0.0.1:${simPort}`;
-    env = {
-      ...process.env,
-      PORT: String(port),
-      DYNAMODB_LOCAL_PORT: String(dynamoDbPort),
-      WELLHUB_SIM_PORT: String(simPort),
-      DATA_DIR: dataDir,
-    };
-    for (const name of [
-      'AWS_ENDPOINT_URL_DYNAMODB',
-      'TABLE_NAME',
-      'WELLHUB_WEBHOOK_SECRET',
-      'WELLHUB_API_URL',
-      'WELLHUB_SETUP_API_URL',
-      'WELLHUB_API_TOKEN',
-      'WELLHUB_API_TOKEN_SECRET_ID',
-      'RECEIVER_URL',
-    ])
-      delete env[name];
-    child = spawn('npm', ['start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
-    child.stderr?.on('data', (chunk: Buffer) => {
-      banner += chunk.toString();
-      output.push(chunk.toString());
-    });
-    const deadline = Date.now() + 45_000;
-    while (Date.now() < deadline) {
-      const health = await fetch(`${receiver}/health`).catch(() => undefined);
-      if (health?.status === 200) return;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    throw new Error(`npm start did not become healthy:\n${banner}`);
+    service = await startService();
+    ({ env, child, wellhub, simPort, output } = service);
+    receiver = service.base;
   });
-  afterAll(() => {
-    child?.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => service.kill());
 
   const call = async (method: string, path: string, body?: unknown, token: string | null = TOKEN) => {
     const response = await fetch(`${wellhub}${path}`, {
@@ -78,15 +42,7 @@ describe('npm start with the local Wellhub', () => {
     const text = await response.text();
     return { status: response.status, body: text ? JSON.parse(text) : undefined };
   };
-  const tsx = async (script: string, ...args: string[]) => {
-    try {
-      const { stdout, stderr } = await run(TSX, [script, ...args], { cwd: ROOT, env });
-      return { code: 0, out: JSON.parse(stdout), err: stderr };
-    } catch (error) {
-      const failed = error as { code: number; stdout: string; stderr: string };
-      return { code: failed.code, out: failed.stdout, err: failed.stderr };
-    }
-  };
+  const tsx = (script: string, ...args: string[]) => service.tsx(script, ...args);
   const cycle = {
     name: 'Cycle',
     description: 'Indoor cycling',
@@ -98,8 +54,8 @@ describe('npm start with the local Wellhub', () => {
   let slotId: number;
 
   it('says in its banner that it runs the local Wellhub, and with which token', () => {
-    expect(banner).toContain(`Local Wellhub on ${wellhub}`);
-    expect(banner).toContain(`token ${TOKEN} (the default`);
+    expect(service.stderr()).toContain(`Local Wellhub on ${wellhub}`);
+    expect(service.stderr()).toContain(`token ${TOKEN} (the default`);
   });
 
   it('answers health, refuses a class listing without the token, creates a valid class and refuses an invalid one', async () => {

@@ -1,13 +1,7 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { freePort } from '../support/ports';
+import { type StartedService, startService } from '../support/npm-start';
 
-const run = promisify(execFile);
-const ROOT = join(__dirname, '..', '..');
-const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
 const GYM_TOKEN = 'local-gym-token';
 const GYM = '100001';
 const PRODUCT = 100001;
@@ -23,51 +17,15 @@ interface SimCall {
  * publishing to the local Wellhub, `ops` for the rest. Waits on `ops pending --wait`, never a sleep.
  */
 describe('the gym schedule through npm start', () => {
-  const dataDir = mkdtempSync(join(tmpdir(), 'wellhub-schedule-'));
-  let env: NodeJS.ProcessEnv;
-  let child: ChildProcess | undefined;
+  let service: StartedService;
   let base: string;
   let wellhub: string;
-  let output = '';
 
   beforeAll(async () => {
-    const [port, dynamoDbPort, simPort] = [await freePort(), await freePort(), await freePort()];
-    base = `http://127.0.0.1:${port}`;
-    wellhub = `http://127.0.0.1:${simPort}`;
-    env = {
-      ...process.env,
-      PORT: String(port),
-      DYNAMODB_LOCAL_PORT: String(dynamoDbPort),
-      WELLHUB_SIM_PORT: String(simPort),
-      DATA_DIR: dataDir,
-    };
-    for (const name of [
-      'AWS_ENDPOINT_URL_DYNAMODB',
-      'TABLE_NAME',
-      'WELLHUB_WEBHOOK_SECRET',
-      'WELLHUB_API_URL',
-      'WELLHUB_SETUP_API_URL',
-      'WELLHUB_API_TOKEN',
-      'GYM_API_TOKEN',
-      'RECEIVER_URL',
-    ])
-      delete env[name];
-    child = spawn('npm', ['start'], { cwd: ROOT, env, stdio: ['ignore', 'ignore', 'pipe'] });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-    });
-    const deadline = Date.now() + 45_000;
-    while (Date.now() < deadline) {
-      const health = await fetch(`${base}/health`).catch(() => undefined);
-      if (health?.status === 200) return;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    throw new Error(`npm start did not become healthy:\n${output}`);
+    service = await startService();
+    ({ base, wellhub } = service);
   });
-  afterAll(() => {
-    child?.kill('SIGKILL');
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => service.kill());
 
   async function gym(method: string, path: string, body?: unknown, token: string | null = GYM_TOKEN) {
     const response = await fetch(`${base}${path}`, {
@@ -81,15 +39,7 @@ describe('the gym schedule through npm start', () => {
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   }
 
-  async function tsx(script: string, ...args: string[]) {
-    try {
-      const { stdout } = await run(TSX, [script, ...args], { cwd: ROOT, env });
-      return { code: 0, out: stdout.trim() === '' ? undefined : JSON.parse(stdout) };
-    } catch (error) {
-      const failed = error as { code?: number; stderr?: string };
-      return { code: failed.code ?? -1, out: undefined, err: failed.stderr };
-    }
-  }
+  const tsx = (script: string, ...args: string[]) => service.tsx(script, ...args);
 
   /** Until the stream has published every change made so far. */
   async function drained(): Promise<void> {
@@ -126,7 +76,7 @@ describe('the gym schedule through npm start', () => {
   });
 
   it('refuses the gym API without its token, and says so in the banner', async () => {
-    expect(output).toContain(`Bearer ${GYM_TOKEN}`);
+    expect(service.stderr()).toContain(`Bearer ${GYM_TOKEN}`);
     expect((await gym('GET', '/gym/classes/yoga', undefined, null)).status).toBe(401);
     expect((await gym('GET', '/gym/classes/yoga', undefined, 'wrong')).status).toBe(401);
   });
@@ -223,7 +173,7 @@ describe('the gym schedule through npm start', () => {
   });
 
   it('imports a whole schedule, and importing it again makes no call', async () => {
-    const file = join(dataDir, 'schedule.json');
+    const file = join(service.dataDir, 'schedule.json');
     writeFileSync(
       file,
       JSON.stringify({

@@ -186,4 +186,41 @@ describe('publishing the schedule when Wellhub misbehaves', () => {
     await h.drain();
     expect((await h.gym('GET', `/gym/classes/${cls}`)).body.sync).toMatchObject({ state: 'published' });
   });
+
+  it('gives a slot held back for the horizon its hour of retries from when it goes out', async () => {
+    const [cls, ref] = [uniqueRef('hzn'), uniqueRef('hzn')];
+    await h.gym('PUT', `/gym/classes/${cls}`, classBody());
+    await h.gym('PUT', `/gym/slots/${ref}`, slotBody(cls, {}, 20 * 24));
+    await h.drain();
+    h.wellhub.faults.add({ method: 'POST', path: SLOTS, status: 503, count: 100 });
+    await h.sweep(new Date(Date.now() + 6 * 24 * 60 * MINUTE + MINUTE));
+    expect((await h.gym('GET', `/gym/slots/${ref}`)).body).toMatchObject({
+      attempts: 1,
+      sync: { state: 'pending' },
+    });
+  });
+
+  it('fails at once a slot that started before it could be published', async () => {
+    const [cls, ref] = [uniqueRef('past'), uniqueRef('past')];
+    await h.gym('PUT', `/gym/classes/${cls}`, classBody());
+    await h.gym('PUT', `/gym/slots/${ref}`, slotBody(cls, {}, 1));
+    await h.drain();
+    // Its class could not be published meanwhile: the slot waited, and now it has started.
+    const slot = await h.store.schedule.getSlot(ref);
+    if (!slot) throw new Error('no slot');
+    await h.store.schedule.saveSlot(
+      {
+        ...slot,
+        wellhub_slot_id: undefined,
+        occur_date: new Date(Date.now() - MINUTE).toISOString(),
+      } as never,
+      slot,
+      new Date(),
+    );
+    await h.drain();
+    expect((await h.gym('GET', `/gym/slots/${ref}`)).body).toMatchObject({
+      attempts: 1,
+      sync: { state: 'failed', wellhub_error: expect.stringContaining('started') },
+    });
+  });
 });

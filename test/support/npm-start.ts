@@ -1,0 +1,101 @@
+/**
+ * `npm start` as a user runs it, on free ports and a data folder of its own, with the local Wellhub
+ * beside it: for the tests that drive the whole service over HTTP and the CLIs.
+ */
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { freePort } from './ports';
+
+const run = promisify(execFile);
+export const ROOT = join(__dirname, '..', '..');
+const TSX = join(ROOT, 'node_modules', '.bin', 'tsx');
+
+/** Settings a developer's shell might carry that would point the service elsewhere. */
+const INHERITED = [
+  'AWS_ENDPOINT_URL_DYNAMODB',
+  'TABLE_NAME',
+  'WELLHUB_WEBHOOK_SECRET',
+  'WELLHUB_API_URL',
+  'WELLHUB_SETUP_API_URL',
+  'WELLHUB_API_TOKEN',
+  'WELLHUB_API_TOKEN_SECRET_ID',
+  'GYM_API_TOKEN',
+  'RECEIVER_URL',
+];
+
+export interface StartedService {
+  /** The receiver and the gym API. */
+  readonly base: string;
+  /** The local Wellhub. */
+  readonly wellhub: string;
+  readonly simPort: number;
+  readonly dataDir: string;
+  /** What the service and the CLIs run with. */
+  readonly env: NodeJS.ProcessEnv;
+  readonly child: ChildProcess;
+  /** Everything it wrote to stderr (the banner first) and stdout, in order. */
+  readonly stderr: () => string;
+  readonly output: readonly string[];
+  /** A CLI (`bin/ops.ts`, `bin/simulate.ts`) next to it: its exit code and its JSON answer. */
+  tsx(
+    script: string,
+    ...args: string[]
+  ): Promise<{ code: number; out: ReturnType<typeof JSON.parse>; err: string }>;
+  /** Kills it outright and removes its data. */
+  kill(): void;
+}
+
+export async function startService(): Promise<StartedService> {
+  const [port, dynamoDbPort, simPort] = [await freePort(), await freePort(), await freePort()];
+  const dataDir = mkdtempSync(join(tmpdir(), 'wellhub-start-'));
+  const base = `http://127.0.0.1:${port}`;
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PORT: String(port),
+    DYNAMODB_LOCAL_PORT: String(dynamoDbPort),
+    WELLHUB_SIM_PORT: String(simPort),
+    DATA_DIR: dataDir,
+  };
+  for (const name of INHERITED) delete env[name];
+  const child = spawn('npm', ['start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  const output: string[] = [];
+  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+    output.push(chunk.toString());
+  });
+  const deadline = Date.now() + 45_000;
+  for (;;) {
+    const health = await fetch(`${base}/health`).catch(() => undefined);
+    if (health?.status === 200) break;
+    if (Date.now() > deadline) throw new Error(`npm start did not become healthy:\n${stderr}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return {
+    base,
+    wellhub: `http://127.0.0.1:${simPort}`,
+    simPort,
+    dataDir,
+    env,
+    child,
+    stderr: () => stderr,
+    output,
+    async tsx(script, ...args) {
+      try {
+        const { stdout, stderr: err } = await run(TSX, [script, ...args], { cwd: ROOT, env });
+        return { code: 0, out: stdout.trim() === '' ? undefined : JSON.parse(stdout), err };
+      } catch (error) {
+        const failed = error as { code?: number; stdout?: string; stderr?: string };
+        return { code: failed.code ?? -1, out: failed.stdout, err: failed.stderr ?? '' };
+      }
+    },
+    kill() {
+      child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
