@@ -44,8 +44,8 @@ export interface StartedService {
     script: string,
     ...args: string[]
   ): Promise<{ code: number; out: ReturnType<typeof JSON.parse>; err: string }>;
-  /** Kills it outright and removes its data. */
-  kill(): void;
+  /** Stops it as Ctrl-C would (SIGTERM, which npm passes on), outright if it lingers; removes its data. */
+  kill(): Promise<void>;
 }
 
 export async function startService(): Promise<StartedService> {
@@ -93,8 +93,14 @@ export async function startService(): Promise<StartedService> {
         return { code: failed.code ?? -1, out: failed.stdout, err: failed.stderr ?? '' };
       }
     },
-    kill() {
-      child.kill('SIGKILL');
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) {
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        child.kill('SIGTERM');
+        const lingering = setTimeout(() => child.kill('SIGKILL'), 10_000);
+        await exited;
+        clearTimeout(lingering);
+      }
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
