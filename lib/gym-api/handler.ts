@@ -34,8 +34,8 @@ const ROUTES: readonly Route[] = [
     pattern: /^\/gym\/classes\/([^/]+)$/,
     name: 'PUT /gym/classes/{reference}',
     run: async (deps, [ref], request) => {
-      const { record, changed } = await schedule.putClass(scheduleDeps(deps), ref, request.body());
-      return [changed ? 200 : 200, classView(record)];
+      const { record } = await schedule.putClass(scheduleDeps(deps), ref, request.body());
+      return [200, classView(record)];
     },
   },
   {
