@@ -1,15 +1,22 @@
 /**
- * `npm run reliability`: the reliability suites at full size (RELIABILITY_SCALE=full) in one Jest
- * worker, with the suite-wide log audit, then the table of what they tried and what they found.
+ * `npm run reliability`: the reliability suites at full size (RELIABILITY_SCALE=full), each file in a
+ * Jest process of its own, then the table of what they tried and what they found. A process per file
+ * gives each suite a fresh DynamoDB Local: a suite that filled one with a hundred thousand requests
+ * does not leave the next one a slow database. Each process audits its own service logs.
  * Exits non-zero when a test failed or the table misses a promise (see PROMISES).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { RESULTS_DIR, type SuiteResult } from './support/results';
+import { basename, join } from 'node:path';
+import { RESULTS_DIR, RESULTS_PART, type SuiteResult } from './support/results';
 
-const SUITES = ['test/reliability', 'test/unit/bookings/model'];
+const SUITES = [
+  ...readdirSync('test/reliability')
+    .filter((name) => name.endsWith('.test.ts'))
+    .map((name) => `test/reliability/${name}`),
+  'test/unit/bookings/model.test.ts',
+];
 
 interface Totals {
   readonly inputsTried: number;
@@ -43,10 +50,19 @@ function main(): number {
   const scale = process.env.RELIABILITY_SCALE ?? 'full';
   const dir = mkdtempSync(join(tmpdir(), 'wellhub-reliability-'));
   const started = Date.now();
-  const jest = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), ...SUITES, '--runInBand'], {
-    stdio: 'inherit',
-    env: { ...process.env, RELIABILITY_SCALE: scale, [RESULTS_DIR]: dir },
-  });
+  const failed: string[] = [];
+  for (const suite of SUITES) {
+    const jest = spawnSync(process.execPath, [require.resolve('jest/bin/jest'), suite, '--runInBand'], {
+      stdio: 'inherit',
+      env: {
+        ...process.env,
+        RELIABILITY_SCALE: scale,
+        [RESULTS_DIR]: dir,
+        [RESULTS_PART]: basename(suite, '.test.ts'),
+      },
+    });
+    if (jest.status !== 0) failed.push(`${suite} (jest exited with ${jest.status ?? jest.signal})`);
+  }
   const minutes = (Date.now() - started) / 60_000;
 
   const results = readdirSync(dir)
@@ -57,8 +73,8 @@ function main(): number {
 
   const broken = scale === 'full' ? PROMISES.filter(([, holds]) => !holds(totals)).map(([name]) => name) : [];
   for (const name of broken) process.stdout.write(`NOT MET: ${name}\n`);
-  if (jest.status !== 0) process.stdout.write(`jest exited with ${jest.status ?? jest.signal}\n`);
-  return jest.status === 0 && broken.length === 0 ? 0 : 1;
+  for (const suite of failed) process.stdout.write(`FAILED: ${suite}\n`);
+  return failed.length === 0 && broken.length === 0 ? 0 : 1;
 }
 
 function total(results: readonly SuiteResult[]): Totals {

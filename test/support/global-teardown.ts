@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { recordResult } from '../reliability/support/results';
+import { RESULTS_PART, recordResult } from '../reliability/support/results';
 import { auditServiceLogs, LOG_AUDIT_DIR } from './log-audit';
 
 declare global {
@@ -17,7 +17,7 @@ export default async function globalTeardown(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
   process.stdout.write(`log audit: ${lines} service log lines, ${problems.length} problems\n`);
   recordResult({
-    suite: 'log-audit',
+    suite: process.env[RESULTS_PART] ? `log-audit ${process.env[RESULTS_PART]}` : 'log-audit',
     eventsLost: 0,
     appliedTwice: 0,
     logLinesAudited: lines,

@@ -7,6 +7,8 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const RESULTS_DIR = 'RELIABILITY_RESULTS_DIR';
+/** The suite file a Jest process runs, when `npm run reliability` runs one per process. */
+export const RESULTS_PART = 'RELIABILITY_RESULTS_PART';
 
 export interface SuiteResult {
   readonly suite: string;
