@@ -4,7 +4,7 @@ import { parseWellhubEvent } from '#lib/wellhub/parse';
 import { routeOf } from '#lib/wellhub/routes';
 import type { WellhubEvent } from '#lib/wellhub/wellhub-event';
 import { applyToBooking } from './booking';
-import type { BookingRecord, CustomerRecord, EventRecord } from './records';
+import type { BookingRecord, CustomerRecord, EventRecord, Seat } from './records';
 
 /** What applying an event reads first: the booking it is about and who its Wellhub ID belongs to. */
 export interface ApplyState {
@@ -23,8 +23,15 @@ export interface AppliedFields {
 export interface EventChange {
   readonly key: EventKey;
   readonly applied: AppliedFields;
-  /** `expectedVersion` undefined means the booking must not exist yet. */
-  readonly booking?: { readonly record: BookingRecord; readonly expectedVersion: number | undefined };
+  /**
+   * `expectedVersion` undefined means the booking must not exist yet; `released` is the seat it gives
+   * back to its slot in the same write.
+   */
+  readonly booking?: {
+    readonly record: BookingRecord;
+    readonly expectedVersion: number | undefined;
+    readonly released?: Seat;
+  };
   /** A new profile, claimed together with its Wellhub ID so that two first bookings make one. */
   readonly customer?: CustomerRecord;
 }
@@ -62,7 +69,13 @@ export function decideApply(record: EventRecord, state: ApplyState, options: App
       ...(bookingChange?.conflict ? { conflict: true as const } : {}),
     },
     ...(bookingChange
-      ? { booking: { record: bookingChange.booking, expectedVersion: state.booking?.version } }
+      ? {
+          booking: {
+            record: bookingChange.booking,
+            expectedVersion: state.booking?.version,
+            ...(bookingChange.released ? { released: bookingChange.released } : {}),
+          },
+        }
       : {}),
     ...(customer ? { customer } : {}),
   };

@@ -4,7 +4,8 @@ import type {
   BookingRequested,
   CheckinBookingOccurred,
 } from '#lib/wellhub/wellhub-event';
-import type { BookingRecord, BookingStatus, GymAction, HistoryEntry } from './records';
+import { type BookingUpdate, releaseSeat, withDecision } from './answer';
+import type { BookingRecord, BookingStatus, GymAction, HistoryEntry, Seat } from './records';
 
 /** The Wellhub events that are about one booking. */
 export type BookingEvent = BookingRequested | BookingCanceled | BookingLateCanceled | CheckinBookingOccurred;
@@ -35,6 +36,8 @@ export interface Applied {
 export interface BookingChange {
   readonly booking: BookingRecord;
   readonly conflict: boolean;
+  /** The seat the booking gave back with this event (a reserved booking canceled by the member). */
+  readonly released?: Seat;
 }
 
 /**
@@ -65,7 +68,10 @@ export function applyToBooking(
   };
   const slot = 'slot' in event ? event.slot : undefined;
   const customerId = current?.customer_id ?? applied.customerId;
-  const booking: BookingRecord = {
+  const firstRequest = event.type === 'booking-requested' && current?.requested_at === undefined;
+  const folded: BookingRecord = {
+    // Everything else the booking carries (its answer, seat, pipeline bookkeeping) stays as it is.
+    ...current,
     booking_number: current?.booking_number ?? bookingNumber(event),
     gym_id: current?.gym_id ?? event.gymId,
     ...optional('slot_id', current?.slot_id ?? slot?.id),
@@ -73,13 +79,37 @@ export function applyToBooking(
     wellhub_id: current?.wellhub_id ?? event.wellhubId,
     ...optional('customer_id', customerId),
     status,
-    ...optional('reason_category', current?.reason_category),
+    ...(firstRequest ? { requested_at: event.occurredAt } : {}),
     created_at: current?.created_at ?? applied.receivedAt,
     updated_at: applied.receivedAt,
     history: [...(current?.history ?? []), entry],
     version: (current?.version ?? 0) + 1,
   };
-  return { booking, conflict };
+  // A reserved booking the member cancels gives its seat back, once, in the same write.
+  const memberCanceled = status !== current?.status && (status === 'CANCELED' || status === 'LATE_CANCELED');
+  const { booking, released } = memberCanceled
+    ? releaseSeat(folded, event.type, new Date(applied.receivedAt))
+    : { booking: folded, released: undefined };
+  return {
+    booking: firstRequest ? owesAnswer(booking, applied.receivedAt) : booking,
+    conflict,
+    ...(released ? { released } : {}),
+  };
+}
+
+/**
+ * A first booking request owes the gym's answer: the booking enters the work index and is handed to
+ * the stream. One the member canceled before it arrived is settled at once: nothing is sent (rule 1).
+ */
+function owesAnswer(booking: BookingRecord, at: string): BookingRecord {
+  if (booking.answer !== undefined) return booking;
+  if (booking.status === 'CANCELED' || booking.status === 'LATE_CANCELED')
+    return withDecision(
+      booking,
+      { kind: 'none', reason: 'the member canceled before the request arrived' },
+      new Date(at),
+    );
+  return { ...booking, work_at: at, job_requested_at: at };
 }
 
 /**
@@ -91,7 +121,7 @@ export function cancelByGym(
   action: GymAction,
   reference: string,
   at: string,
-): BookingRecord | undefined {
+): BookingUpdate | undefined {
   if (TERMINAL_STATUSES.has(current.status)) return undefined;
   const status: BookingStatus = 'CANCELED_BY_GYM';
   const entry: HistoryEntry = {
@@ -101,13 +131,14 @@ export function cancelByGym(
     received_at: at,
     status,
   };
-  return {
+  const canceled: BookingRecord = {
     ...current,
     status,
     updated_at: at,
     history: [...current.history, entry],
     version: current.version + 1,
   };
+  return releaseSeat(canceled, action, new Date(at));
 }
 
 function nextStatus(current: BookingStatus | undefined, proposed: BookingStatus): BookingStatus {

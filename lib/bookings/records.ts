@@ -1,4 +1,5 @@
 import type { EventType } from '#lib/wellhub/routes';
+import type { ReasonCategory } from '#lib/wellhub-api/types';
 
 /**
  * What the gym's records hold (CONTRACT §4, §6, §7). Field names are the stored attribute names, so
@@ -32,7 +33,82 @@ export interface HistoryEntry {
   readonly conflict?: true;
 }
 
-export interface BookingRecord {
+/** One call to Wellhub about a booking, as its story shows it. */
+export interface CallAttempt {
+  readonly at: string;
+  /** Absent when no answer came (timeout, connection refused, no token). */
+  readonly http_status?: number;
+  readonly error?: string;
+}
+
+/**
+ * Where a message to Wellhub about a booking stands:
+ * - `pending`: decided, being delivered (retried until its deadline);
+ * - `delivered`: Wellhub took it (2xx); never sent again;
+ * - `possibly_delivered`: an attempt may have landed before Wellhub refused a retry; on-call decides;
+ * - `refused`: Wellhub refused the first attempt (4xx);
+ * - `timed_out`: the deadline passed before it was delivered;
+ * - `not_needed`: the member canceled first, so Wellhub needs no answer.
+ */
+export const DELIVERY_STATES = [
+  'pending',
+  'delivered',
+  'possibly_delivered',
+  'refused',
+  'timed_out',
+  'not_needed',
+] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+/** The gym's answer to a booking request (CONTRACT §11), kept apart from the lifecycle `status`. */
+export interface BookingAnswer {
+  /** `NONE`: rule 1, the member canceled before the gym answered; nothing is sent. */
+  readonly status: 'RESERVED' | 'REJECTED' | 'NONE';
+  readonly reason_category?: ReasonCategory;
+  /** What the member reads in the app (REJECTED), or why nothing was sent (NONE). */
+  readonly reason?: string;
+  readonly decided_at: string;
+  /** The request's `timestamp` + 15 minutes: Wellhub rejects it by itself after that. */
+  readonly deadline: string;
+  readonly state: DeliveryState;
+  readonly delivered_at?: string;
+  readonly attempts: readonly CallAttempt[];
+}
+
+/** The gym canceling one reserved booking (CONTRACT §11): PATCH `CANCELLED_BY_GYM`. */
+export interface GymCancellation {
+  readonly requested_at: string;
+  readonly reason?: string;
+  readonly deadline: string;
+  readonly state: DeliveryState;
+  readonly delivered_at?: string;
+  readonly attempts: readonly CallAttempt[];
+}
+
+/** The Wellhub seat a reserved booking holds on its slot: taken once, released at most once. */
+export interface Seat {
+  readonly slot_reference: string;
+  readonly taken_at: string;
+  readonly released_at?: string;
+  readonly released_because?: string;
+}
+
+/** Who rejected a booking the gym did not: Wellhub refused the answer, or its 15 minutes ran out. */
+export type RejectedBy = 'wellhub' | 'wellhub_timeout';
+
+/**
+ * Pipeline bookkeeping on a booking that owes Wellhub a call (its answer, a cancellation by the gym):
+ * `work_at` puts it in the work index, `job_requested_at` hands it to the stream at once, and
+ * `lease_until` is held by the one job calling Wellhub about it.
+ */
+export interface BookingWork {
+  readonly work_queue?: string;
+  readonly work_at?: string;
+  readonly job_requested_at?: string;
+  readonly lease_until?: string;
+}
+
+export interface BookingRecord extends BookingWork {
   readonly booking_number: string;
   readonly gym_id: string;
   readonly slot_id?: string;
@@ -41,6 +117,12 @@ export interface BookingRecord {
   readonly customer_id?: string;
   readonly status: BookingStatus;
   readonly reason_category?: string;
+  readonly rejected_by?: RejectedBy;
+  /** The booking request's `timestamp`: Wellhub's 15 minutes to answer count from it. */
+  readonly requested_at?: string;
+  readonly answer?: BookingAnswer;
+  readonly seat?: Seat;
+  readonly gym_cancellation?: GymCancellation;
   readonly created_at: string;
   readonly updated_at: string;
   readonly history: readonly HistoryEntry[];

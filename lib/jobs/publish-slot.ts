@@ -171,8 +171,7 @@ async function cancelBookings(deps: PublicationDeps, slot: GymSlotRecord, at: Da
       for (let race = 0; current !== undefined && race < 5; race++) {
         const canceled = cancelByGym(current, 'gym-canceled-slot', slot.reference, at.toISOString());
         if (canceled === undefined) break;
-        const seat = current.status === 'RESERVED' ? slot.reference : undefined;
-        if (await deps.schedule.saveBooking(canceled, current.version, seat)) break;
+        if (await deps.schedule.saveBooking(canceled, current.version, at)) break;
         current = await deps.schedule.getBooking(current.booking_number);
       }
     }

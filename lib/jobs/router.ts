@@ -3,8 +3,10 @@ import type { ApplyOptions } from '#lib/bookings/apply-event';
 import type { EventRecord } from '#lib/bookings/records';
 import type { EventKey } from '#lib/inbox/receive';
 import { logger, metrics } from '#lib/log';
+import type { BookingStore } from '#lib/store/booking-store';
 import type { ScheduleStore } from '#lib/store/schedule-store';
 import type { WellhubClient } from '#lib/wellhub-api/client';
+import { type AnswerOutcome, answerBooking } from './answer-booking';
 import { type ApplyStore, applyEvent } from './apply-event';
 import { describe, type FailedAttempt, failedAttempt } from './attempts';
 import type { PublishOutcome } from './publication';
@@ -17,6 +19,7 @@ export type Via = 'stream' | 'sweeper' | 'ops';
 export interface JobStore extends ApplyStore {
   recordFailedAttempt(key: EventKey, previousAttempts: number, failure: FailedAttempt): Promise<boolean>;
   readonly schedule: ScheduleStore;
+  readonly bookings: BookingStore;
 }
 
 export interface JobDeps {
@@ -29,7 +32,7 @@ export interface JobDeps {
   readonly horizonDays?: number;
 }
 
-export type JobOutcome = 'applied' | 'done' | 'retry' | 'failed' | 'skipped' | PublishOutcome;
+export type JobOutcome = 'applied' | 'done' | 'retry' | 'failed' | 'skipped' | PublishOutcome | AnswerOutcome;
 
 /** Wellhub's booking horizon (WELLHUB-API.md): members book up to 14 days ahead. */
 export const DEFAULT_HORIZON_DAYS = 14;
@@ -49,7 +52,26 @@ export async function runJob(item: Record<string, unknown>, deps: JobDeps, via: 
   if ((item.kind === 'class' || item.kind === 'slot') && typeof item.reference === 'string') {
     return runPublishJob(item.kind, item.reference, deps, via);
   }
+  if (item.kind === 'booking' && typeof item.booking_number === 'string') {
+    return runBookingJob(item.booking_number, deps, via);
+  }
   return { job: 'none', outcome: 'skipped' };
+}
+
+/** Answering a booking request, and telling Wellhub the gym canceled it (CONTRACT §11). */
+export async function runBookingJob(bookingNumber: string, deps: JobDeps, via: Via): Promise<JobReport> {
+  if (deps.wellhub === undefined) return { job: 'answerBooking', outcome: 'skipped' };
+  const outcome = await answerBooking(
+    {
+      bookings: deps.store.bookings,
+      schedule: deps.store.schedule,
+      wellhub: deps.wellhub,
+      now: deps.now,
+    },
+    bookingNumber,
+    via,
+  );
+  return { job: 'answerBooking', outcome };
 }
 
 /** Publishing a class or slot of the gym's schedule to Wellhub (CONTRACT §10). */

@@ -19,6 +19,7 @@ export interface SweepReport {
   readonly outcomes: Partial<Record<JobOutcome, number>>;
   readonly failed: number;
   readonly overduePublications: number;
+  readonly unansweredBookings: number;
   readonly oldestDueAt: string | undefined;
 }
 
@@ -50,15 +51,31 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
   };
   await Promise.all(Array.from({ length: options.concurrency ?? CONCURRENCY }, worker));
   const failed = (await deps.store.failures()).length;
-  const overduePublications = publicationsOverdue(await deps.store.owedWork(), now);
+  const owed = await deps.store.owedWork();
+  const overduePublications = publicationsOverdue(owed, now);
+  const unansweredBookings = bookingsUnanswered(owed, now);
   const oldestDueAt = due[0]?.work_at as string | undefined;
-  const report = { due: due.length, outcomes, failed, overduePublications, oldestDueAt };
+  const report = { due: due.length, outcomes, failed, overduePublications, unansweredBookings, oldestDueAt };
   logger.info('sweep', { ...report, latency_ms: Math.round(performance.now() - started) });
   const metric = metrics.singleMetric();
   metric.addMetric('OverdueJobs', MetricUnit.Count, due.length);
   metric.addMetric('FailedJobs', MetricUnit.Count, failed);
   metric.addMetric('PublicationsOverdue', MetricUnit.Count, overduePublications);
+  metric.addMetric('BookingsUnanswered', MetricUnit.Count, unansweredBookings);
   return report;
+}
+
+/** A booking request still without a delivered answer this long after its timestamp is alarmed. */
+export const ANSWER_OVERDUE_MS = 5 * 60_000;
+
+/** Booking requests still undecided or undelivered 5 minutes after Wellhub sent them (CONTRACT §15). */
+export function bookingsUnanswered(owed: readonly Record<string, unknown>[], now: Date): number {
+  return owed.filter((item) => {
+    if (item.kind !== 'booking' || typeof item.requested_at !== 'string') return false;
+    const answer = item.answer as { state?: string } | undefined;
+    if (answer !== undefined && answer.state !== 'pending') return false;
+    return Date.parse(item.requested_at) < now.getTime() - ANSWER_OVERDUE_MS;
+  }).length;
 }
 
 /** A gym's change not at Wellhub this long after it was made is alarmed (CONTRACT §15). */

@@ -17,6 +17,7 @@ import { Unavailable } from '#lib/errors';
 import type { EventKey, Inbox } from '#lib/inbox/receive';
 import type { ApplyStore } from '#lib/jobs/apply-event';
 import type { FailedAttempt } from '#lib/jobs/attempts';
+import { BookingStore } from './booking-store';
 import { appliedTransaction, failedAttemptUpdate, receivedPut, retryUpdate } from './event-writes';
 import { ScheduleStore } from './schedule-store';
 import { DUE_QUEUES, FAILED_QUEUE, keys, TTL_ATTRIBUTE, WORK_INDEX } from './table';
@@ -44,6 +45,8 @@ export class DynamoDbStore implements Inbox, ApplyStore {
   readonly #access: TableAccess;
   /** The gym's classes and slots, and their publication to Wellhub. */
   readonly schedule: ScheduleStore;
+  /** Bookings as the answer job changes them, with their seats. */
+  readonly bookings: BookingStore;
 
   constructor(options: StoreOptions) {
     const timeout = options.timeoutMs ?? 350;
@@ -58,6 +61,7 @@ export class DynamoDbStore implements Inbox, ApplyStore {
     this.#table = options.tableName;
     this.#access = new TableAccess(this.#db, this.#table);
     this.schedule = new ScheduleStore(this.#access);
+    this.bookings = new BookingStore(this.#access);
   }
 
   /** The request path's one call: a conditional PutItem of the received event (CONTRACT §4). */

@@ -3,7 +3,8 @@ import type { EventChange } from '#lib/bookings/apply-event';
 import type { EventRecord } from '#lib/bookings/records';
 import type { EventKey } from '#lib/inbox/receive';
 import type { FailedAttempt } from '#lib/jobs/attempts';
-import { dueQueueOf, FAILED_QUEUE, keys, listings, TTL_ATTRIBUTE } from './table';
+import { bookingItem, releaseSeatItems } from './booking-writes';
+import { dueQueueOf, FAILED_QUEUE, keys, TTL_ATTRIBUTE } from './table';
 
 /**
  * The writes that move an event through the pipeline, as DynamoDB requests. Each one is conditional
@@ -58,24 +59,9 @@ export function appliedTransaction(table: string, change: EventChange, at: Date)
   ];
   if (change.booking) {
     const { record, expectedVersion } = change.booking;
-    items.push({
-      Put: {
-        TableName: table,
-        Item: {
-          ...keys.booking(record.booking_number),
-          kind: 'booking',
-          ...record,
-          // Listed under its slot: the sign-in list, and the bookings a canceled slot cancels.
-          ...(record.slot_id !== undefined ? listings.booking(record.slot_id, record.booking_number) : {}),
-        },
-        ...(expectedVersion === undefined
-          ? { ConditionExpression: 'attribute_not_exists(pk)' }
-          : {
-              ConditionExpression: 'version = :version',
-              ExpressionAttributeValues: { ':version': expectedVersion },
-            }),
-      },
-    });
+    items.push(bookingItem(table, record, expectedVersion));
+    if (change.booking.released)
+      items.push(...releaseSeatItems(table, change.booking.released, record.wellhub_id, at));
   }
   if (change.customer) {
     const customer = change.customer;

@@ -1,8 +1,9 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import type { BookingUpdate } from '#lib/bookings/answer';
 import type { BookingRecord } from '#lib/bookings/records';
 import type { DriftRecord, GymClassRecord, GymSlotRecord } from '#lib/schedule/records';
+import { BookingStore } from './booking-store';
 import { dueQueueOf, FAILED_QUEUE, keys, LIST_INDEX, listings, type StoredItem } from './table';
-import { type TableAccess, type TransactItem, unavailable } from './table-access';
+import type { TableAccess } from './table-access';
 
 export type ScheduleKind = 'class' | 'slot';
 type ScheduleRecord = GymClassRecord | GymSlotRecord;
@@ -239,51 +240,11 @@ export class ScheduleStore {
   }
 
   /**
-   * A booking the gym canceled, and the seat it held given back to its slot in the same transaction
-   * (`releaseSeatOf`), so a seat is released exactly once. False when the booking changed since it
-   * was read.
+   * A booking the gym canceled, and the seat it held given back to its slot in the same transaction,
+   * so a seat is released exactly once. False when the booking changed since it was read.
    */
-  async saveBooking(
-    booking: BookingRecord,
-    expectedVersion: number,
-    releaseSeatOf?: string,
-  ): Promise<boolean> {
-    const put: TransactItem = {
-      Put: {
-        TableName: this.access.table,
-        Item: {
-          ...keys.booking(booking.booking_number),
-          kind: 'booking',
-          ...booking,
-          ...(booking.slot_id !== undefined ? listings.booking(booking.slot_id, booking.booking_number) : {}),
-        },
-        ConditionExpression: 'version = :version',
-        ExpressionAttributeValues: { ':version': expectedVersion },
-      },
-    };
-    const release: TransactItem[] =
-      releaseSeatOf === undefined
-        ? []
-        : [
-            {
-              Update: {
-                TableName: this.access.table,
-                Key: keys.slot(releaseSeatOf),
-                UpdateExpression: 'ADD wellhub_reserved :minus, version :one',
-                ConditionExpression: 'wellhub_reserved > :zero',
-                ExpressionAttributeValues: { ':minus': -1, ':one': 1, ':zero': 0 },
-              },
-            },
-          ];
-    try {
-      await this.access.transact([put, ...release]);
-      return true;
-    } catch (error) {
-      if (error instanceof TransactionCanceledException) {
-        if (error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
-      }
-      throw unavailable(error);
-    }
+  async saveBooking(update: BookingUpdate, expectedVersion: number, at: Date): Promise<boolean> {
+    return new BookingStore(this.access).save(update, expectedVersion, at);
   }
 
   /** What reconcile found at Wellhub for a gym and could not repair, replacing the last report. */

@@ -19,6 +19,7 @@ import type { EventKey } from '#lib/inbox/receive';
  *   QUARANTINE                    <id>           signed requests we could not apply (TTL)
  *   CLASS#<reference>             CLASS          a class of the gym's schedule
  *   SLOT#<reference>              SLOT           a slot of a class
+ *   SLOT#<reference>              MEMBER#<id>    the Wellhub member holding a seat in it (one each)
  *   WSLOT#<Wellhub slot id>       SLOT           which slot a Wellhub slot id is (booking requests carry it)
  *   DRIFT#<gym id>                <Wellhub id>   a slot at Wellhub that reconcile could not match
  *
@@ -62,6 +63,7 @@ export interface StoredItem extends Record<string, unknown> {
     | 'class'
     | 'slot'
     | 'wellhub_slot'
+    | 'seat_holder'
     | 'drift';
 }
 
@@ -76,6 +78,10 @@ export const keys = {
   gymClass: (reference: string) => ({ pk: `CLASS#${reference}`, sk: 'CLASS' }),
   slot: (reference: string) => ({ pk: `SLOT#${reference}`, sk: 'SLOT' }),
   wellhubSlot: (wellhubSlotId: string) => ({ pk: `WSLOT#${wellhubSlotId}`, sk: 'SLOT' }),
+  seatHolder: (slotReference: string, wellhubId: string) => ({
+    pk: `SLOT#${slotReference}`,
+    sk: `MEMBER#${wellhubId}`,
+  }),
   drift: (gymId: string, wellhubSlotId: string) => ({ pk: `DRIFT#${gymId}`, sk: wellhubSlotId }),
   driftPartition: (gymId: string) => `DRIFT#${gymId}`,
 } as const;
