@@ -4,7 +4,8 @@
  * starts one DynamoDB Local (in memory, free port) and a fake Secrets Manager, then measures
  * cold init, warm latency and throughput of the receivers alone, how long after its answer an event
  * is applied (the worker behind the stream), how long a gym's schedule change takes to reach Wellhub
- * and what importing a schedule costs, memory, and the cost of each piece; prints one table
+ * and what importing a schedule costs, how soon and how fast booking requests are answered at Wellhub
+ * (and that no slot is overbooked), memory, and the cost of each piece; prints one table
  * and writes bench/results.json. Loopback only; every load is bounded in count and time.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +18,8 @@ import { routeOf } from '#lib/wellhub/routes';
 import { DIST_DIR, REPO_ROOT } from '../infra/bundle';
 import { startFakeSecretsManager } from '../test/support/fake-secrets-manager';
 import { type AppliedPlan, type AppliedResults, measureApplied } from './applied/measure';
+import { type BookingsPlan, type BookingsResults, measureBookings } from './bookings/measure';
+import { bookingsProblems } from './bookings/report';
 import { measureColdStarts } from './cold/measure';
 import { measurePieces } from './profile/measure';
 import { measureSchedule, type SchedulePlan, type ScheduleResults } from './schedule/measure';
@@ -24,6 +27,8 @@ import { scheduleProblems } from './schedule/report';
 import { buildFloor, buildOurs, buildPipeline, buildReceivers } from './support/bundles';
 import {
   APPLIED_TABLE,
+  BOOKINGS_TABLE,
+  bookingsDriverEnv,
   FLOOR_TABLE,
   floorEnv,
   OURS_TABLE,
@@ -83,6 +88,27 @@ const SCHEDULE_PLAN: SchedulePlan = {
   import: { classes: 5, slots: 1_000, publishLimitMs: 180_000, quietMs: 3_000 },
   limitMs: 480_000,
 };
+/**
+ * Booking requests answered at Wellhub: 30 of warm-up, 200 one at a time and 20 rounds of 16 members
+ * at once on slots with free seats (every one RESERVED); then 200 members at once on one slot of 50
+ * seats (exactly 50 RESERVED, 150 CLASS_IS_FULL), and 200 over 100 slots of 2 seats.
+ */
+const BOOKINGS_PLAN: BookingsPlan = {
+  latency: {
+    warmUp: 30,
+    oneAtATime: 200,
+    rounds: { size: 16, count: 20, warmUpRounds: 3 },
+    pauseMs: [20, 120],
+    answerLimitMs: 15_000,
+    runLimitMs: 150_000,
+  },
+  decisions: {
+    hot: { requests: 200, capacity: 50 },
+    spread: { requests: 200, slots: 100, capacity: 2 },
+    answerLimitMs: 60_000,
+  },
+  limitMs: 480_000,
+};
 const RESULTS_FILE = join(REPO_ROOT, 'bench', 'results.json');
 
 const startedAt = performance.now();
@@ -118,7 +144,7 @@ async function main(): Promise<void> {
     cleanups.push(async () => client.destroy());
     for (const table of [OURS_TABLE, FLOOR_TABLE, PROFILE_TABLE])
       await createBenchTable(client, table, { stream: false });
-    for (const table of [APPLIED_TABLE, SCHEDULE_TABLE])
+    for (const table of [APPLIED_TABLE, SCHEDULE_TABLE, BOOKINGS_TABLE])
       await createBenchTable(client, table, { stream: true });
 
     progress(`cold init: ${COLD_ROUNDS} rounds over ${ours.length + 1} bundles`);
@@ -184,6 +210,27 @@ async function main(): Promise<void> {
     );
     await dropBenchTable(client, SCHEDULE_TABLE);
 
+    // Also before the warm runs, and for the same reason.
+    progress(
+      'bookings: webhook answered → answer at Wellhub, and decisions per second on a hot slot (receiver, dist/worker, a local Wellhub)',
+    );
+    const bookings = await measureBookings(
+      bookingsDriverEnv(
+        database.endpoint,
+        {
+          pipeline: receivers.pipeline,
+          receiver: receivers.ours,
+          dist: DIST_DIR,
+          checkpointFile: join(work, 'bookings-checkpoint.json'),
+        },
+        BOOKINGS_PLAN,
+      ),
+      REPO_ROOT,
+      BOOKINGS_PLAN.limitMs,
+      progress,
+    );
+    await dropBenchTable(client, BOOKINGS_TABLE);
+
     progress('warm: starting both receivers');
     const oursReceiver = await startReceiver('ours', receivers.ours, {
       ...oursLocalEnv(database.endpoint),
@@ -200,7 +247,14 @@ async function main(): Promise<void> {
     progress('profile: the pieces, in process');
     const pieces = await measurePieces(profileEnv(database.endpoint), REPO_ROOT);
 
-    const rows = buildRows({ ours, floor, samples, invoked: INVOKED }, warm, applied, schedule, pieces);
+    const rows = buildRows(
+      { ours, floor, samples, invoked: INVOKED },
+      warm,
+      applied,
+      schedule,
+      bookings,
+      pieces,
+    );
     const seconds = (performance.now() - startedAt) / 1000;
     process.stdout.write(`${renderTable(rows)}\n\n`);
     progress(`done in ${seconds.toFixed(0)} s; results in ${RESULTS_FILE}`);
@@ -220,13 +274,14 @@ async function main(): Promise<void> {
           warm,
           applied,
           schedule,
+          bookings,
           pieces,
         },
         null,
         2,
       )}\n`,
     );
-    await checkOutcomes(warm, samples, applied, schedule, async (name, eventId) => {
+    await checkOutcomes(warm, samples, applied, schedule, bookings, async (name, eventId) => {
       const table = name === floor.name ? FLOOR_TABLE : OURS_TABLE;
       const key = { pk: { S: `EVENT#${eventId}` }, sk: { S: INVOKED } };
       const { Item } = await client.send(
@@ -264,6 +319,7 @@ async function checkOutcomes(
   samples: Awaited<ReturnType<typeof measureColdStarts>>,
   applied: AppliedResults,
   schedule: ScheduleResults,
+  bookings: BookingsResults,
   isStored: (bundle: string, eventId: string) => Promise<boolean>,
 ): Promise<void> {
   for (const [name, runs] of samples) {
@@ -313,6 +369,10 @@ async function checkOutcomes(
   }
   for (const problem of scheduleProblems(schedule)) {
     progress(`WARNING: schedule: ${problem}`);
+    process.exitCode = 1;
+  }
+  for (const problem of bookingsProblems(bookings)) {
+    progress(`WARNING: bookings: ${problem}`);
     process.exitCode = 1;
   }
 }

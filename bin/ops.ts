@@ -6,14 +6,20 @@ import { applyLocalDefaults, isLocal } from '#lib/local/environment';
 import { applyLocalWellhubDefaults } from '#lib/local-wellhub/start';
 
 const USAGE = `usage: ops <command>
-  booking <booking_number>          the booking record and its history
+  booking <booking_number>          the booking's whole story: status, the gym's answer and each call
+                                    about it, the seat, a cancellation by the gym, its history
+  booking cancel <booking_number> [--reason <text>]
+                                    the gym cancels one reserved booking: seat released, Wellhub told
+                                    CANCELLED_BY_GYM; --reason is shown to the member (max 200)
   customer <wellhub_id>             the customer profile a Wellhub ID belongs to
   event <event_id>                  the stored event: state (RECEIVED, APPLIED, FAILED), attempts,
                                     last error, raw body
-  failures                          jobs the pipeline gave up on (events, publications), with their
-                                    last error
+  failures                          jobs the pipeline gave up on (events, publications, booking
+                                    answers and cancellations), with their last error
   retry <event_id>                  re-drive a failed event (received again, applied now)
   retry class:<ref> | slot:<ref>    re-drive a failed publication to Wellhub
+  retry booking:<booking_number>    send again a message that may have reached Wellhub while its
+                                    deadline lasts; otherwise acknowledge it (off the failures list)
   pending [--wait]                  how much the pipeline still owes; --wait until the stream is done
   quarantine [--all]                signed requests that could not be applied
   replay <quarantine_id>            re-process a quarantined request through its handler
@@ -45,6 +51,7 @@ async function main(argv: string[]): Promise<number> {
   const pipeline = await import('#lib/ops/pipeline');
   const wellhub = await import('#lib/ops/wellhub');
   const schedule = await import('#lib/ops/schedule');
+  const bookings = await import('#lib/ops/bookings');
   const { wellhubClient } = await import('#lib/wellhub-api/client');
   const store = new DynamoDbStore({ tableName: config.tableName, timeoutMs: 5000 });
   const context = {
@@ -58,7 +65,14 @@ async function main(argv: string[]): Promise<number> {
   };
   const [command, ...args] = argv;
   const run: Record<string, () => Promise<unknown> | undefined> = {
-    booking: () => (args[0] ? ops.booking(context, args[0]) : undefined),
+    booking: () => {
+      if (args[0] !== 'cancel') return args[0] ? ops.booking(context, args[0]) : undefined;
+      const at = args.indexOf('--reason');
+      // Unquoted words after --reason are the reason too: it is the last option.
+      const reason = at < 0 ? undefined : args.slice(at + 1).join(' ');
+      if (!args[1] || at === 1 || reason === '') return undefined;
+      return bookings.bookingCancel(context, args[1], reason);
+    },
     customer: () => (args[0] ? ops.customer(context, args[0]) : undefined),
     event: () => (args[0] ? pipeline.event(context, args[0]) : undefined),
     failures: () => pipeline.failures(context),

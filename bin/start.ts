@@ -54,6 +54,8 @@ async function main(): Promise<void> {
     worker: worker.handler,
     sweeper: sweeper.handler,
     reconciler: reconcile.handler,
+    // EventBridge Scheduler runs it every minute; a developer may want it sooner.
+    sweepEveryMs: Number(env.SWEEP_EVERY_SECONDS ?? 60) * 1000,
   });
 
   // Imported only now: the handlers read their configuration when they load.

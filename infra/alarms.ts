@@ -12,6 +12,11 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { ITopic } from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
+  ANSWER_FAILED_STATES,
+  ANSWER_MESSAGES,
+  answersFailedMetric,
+  answersTimedOutMetric,
+  bookingsUnansweredMetric,
   failedJobsMetric,
   overdueJobsMetric,
   PUBLISH_JOBS,
@@ -143,6 +148,7 @@ export class OnCallAlarms extends Construct {
     }
 
     this.addPipelineAlarms(props.pipeline);
+    this.addAnswerAlarms();
     this.addScheduleAlarms(props.gymApi, props.scheduleSync);
   }
 
@@ -213,6 +219,55 @@ export class OnCallAlarms extends Construct {
       // is down (schedule disabled, function failing to start), which is as bad as stuck work.
       treatMissingData: TreatMissingData.BREACHING,
       description: `Work has been overdue at every sweep for ${OVERDUE_MINUTES} minutes, or the sweeper has stopped reporting: the pipeline is stuck. Check worker-errors, sweeper-errors and \`ops failures\`.`,
+    });
+  }
+
+  /** Booking requests answered within seconds, and every answer that ends undelivered (CONTRACT §11, §15). */
+  private addAnswerAlarms(): void {
+    const fiveMinutes = Duration.minutes(5);
+
+    // The sweeper's gauge already waits 5 minutes after the request's timestamp, so one report pages
+    // (10 minutes before Wellhub rejects it). Like publication-pending, silence keeps the last state:
+    // a sweeper that stopped counting has answered nothing (work-overdue pages for the sweeper itself).
+    this.add('BookingUnanswered', {
+      name: 'booking-unanswered',
+      metric: bookingsUnansweredMetric({ period: Duration.minutes(1) }),
+      threshold: 1,
+      treatMissingData: TreatMissingData.IGNORE,
+      description:
+        'A booking request is still without a delivered answer 5 minutes after its timestamp: Wellhub rejects it at 15 minutes. Look at the booking-answers query, wellhub-auth-refused and wellhub-token-missing.',
+    });
+
+    this.add('AnswerTimeout', {
+      name: 'answer-timeout',
+      metric: answersTimedOutMetric({ period: fiveMinutes }),
+      threshold: 1,
+      // Wellhub has rejected the booking by now: a member turned away and a class the gym is not paid for.
+      description:
+        'An answer was not delivered before its 15-minute deadline: the booking is rejected (rejected_by "wellhub_timeout") and its seat released. Money lost: find why in the booking-answers query.',
+    });
+
+    // Every (message, state) series AnswersFailed has, each filled with 0 so that one combination without
+    // failures does not blank out the others. Alarms cannot use SEARCH, hence the explicit list.
+    const failures = ANSWER_MESSAGES.flatMap((message) =>
+      ANSWER_FAILED_STATES.map((state) => ({ id: `${message}_${state}`, message, state })),
+    );
+    this.add('AnswerFailed', {
+      name: 'answer-failed',
+      metric: new MathExpression({
+        expression: failures.map(({ id }) => `FILL(${id}, 0)`).join(' + '),
+        usingMetrics: Object.fromEntries(
+          failures.map(({ id, message, state }) => [
+            id,
+            answersFailedMetric(message, state, { period: fiveMinutes }),
+          ]),
+        ),
+        period: fiveMinutes,
+        label: 'answers failed',
+      }),
+      threshold: 1,
+      description:
+        'An answer or a cancellation by the gym ended undelivered: refused by Wellhub, past its deadline, or possibly delivered (a retry refused after a lost reply; the seat is kept). `ops booking <n>` shows its calls; `ops failures` lists it.',
     });
   }
 

@@ -1,7 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import { Metric, type MetricOptions, Stats } from 'aws-cdk-lib/aws-cloudwatch';
+import type { BookingAnswer, DeliveryState } from '#lib/bookings/records';
 import type { Via } from '#lib/jobs/router';
 import type { EventType } from '#lib/wellhub/routes';
+import type { ReasonCategory } from '#lib/wellhub-api/types';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './service-function';
 
 /**
@@ -135,4 +137,74 @@ export function driftSlotsMetric(options: MetricOptions = {}): Metric {
 /** `ReconcileUnreadableGyms` (Count) by {service}, each reconcile: gyms Wellhub did not list slots for. */
 export function reconcileUnreadableGymsMetric(options: MetricOptions = {}): Metric {
   return appMetric('ReconcileUnreadableGyms', {}, { statistic: Stats.MAXIMUM, ...options });
+}
+
+/**
+ * The gym's decisions on booking requests (lib/jobs/answer-booking.ts, CONTRACT §11), as the
+ * `AnswersDecided` dimensions: `RESERVED` takes a seat, `REJECTED` has the category of the rule that
+ * refused it, `NONE` is rule 1 (the member canceled first; nothing is sent).
+ */
+export const ANSWER_DECISIONS = [
+  { status: 'RESERVED', category: 'RESERVED' },
+  ...(
+    [
+      'CLASS_NOT_FOUND',
+      'CLASS_HAS_BEEN_CANCELED',
+      'CHECK_IN_AND_CANCELATION_WINDOWS_CLOSED',
+      'USER_IS_ALREADY_BOOKED',
+      'CLASS_IS_FULL',
+    ] as const satisfies readonly ReasonCategory[]
+  ).map((category) => ({ status: 'REJECTED' as const, category })),
+  { status: 'NONE', category: 'NONE' },
+] as const satisfies readonly { status: BookingAnswer['status']; category: string }[];
+
+/** What Wellhub is told: the answer's status, or the gym's cancellation (Wellhub's spelling). */
+export const DELIVERED_STATUSES = ['RESERVED', 'REJECTED', 'CANCELLED_BY_GYM'] as const satisfies readonly (
+  | Exclude<BookingAnswer['status'], 'NONE'>
+  | 'CANCELLED_BY_GYM'
+)[];
+export type DeliveredStatus = (typeof DELIVERED_STATUSES)[number];
+
+/** The messages a booking owes Wellhub, and how one ends without being delivered (`AnswersFailed`). */
+export const ANSWER_MESSAGES = ['answer', 'gym_cancellation'] as const;
+export type AnswerMessage = (typeof ANSWER_MESSAGES)[number];
+export const ANSWER_FAILED_STATES = [
+  'refused',
+  'timed_out',
+  'possibly_delivered',
+] as const satisfies readonly DeliveryState[];
+export type AnswerFailedState = (typeof ANSWER_FAILED_STATES)[number];
+
+/** `AnswersDecided` (Count) by {service, status, category}: a decision written, before any call. */
+export function answersDecidedMetric(status: string, category: string, options: MetricOptions = {}): Metric {
+  return appMetric('AnswersDecided', { status, category }, { statistic: Stats.SUM, ...options });
+}
+
+/** `AnswersDelivered` (Count) by {service, status}: Wellhub accepted the message. */
+export function answersDeliveredMetric(status: DeliveredStatus, options: MetricOptions = {}): Metric {
+  return appMetric('AnswersDelivered', { status }, { statistic: Stats.SUM, ...options });
+}
+
+/** `AnswerLatency` (Milliseconds) by {service}: from the request's timestamp to its answer delivered. */
+export function answerLatencyMetric(options: MetricOptions = {}): Metric {
+  return appMetric('AnswerLatency', {}, { statistic: Stats.p(99), ...options });
+}
+
+/** `AnswersFailed` (Count) by {service, message, state}: a message given up on undelivered. */
+export function answersFailedMetric(
+  message: AnswerMessage,
+  state: AnswerFailedState,
+  options: MetricOptions = {},
+): Metric {
+  return appMetric('AnswersFailed', { message, state }, { statistic: Stats.SUM, ...options });
+}
+
+/** `AnswersTimedOut` (Count) by {service}: an answer's deadline passed undelivered (money lost). */
+export function answersTimedOutMetric(options: MetricOptions = {}): Metric {
+  return appMetric('AnswersTimedOut', {}, { statistic: Stats.SUM, ...options });
+}
+
+/** `BookingsUnanswered` (Count) by {service}: a gauge, each sweep: requests unanswered 5 minutes on. */
+export function bookingsUnansweredMetric(options: MetricOptions = {}): Metric {
+  return appMetric('BookingsUnanswered', {}, { statistic: Stats.MAXIMUM, ...options });
 }

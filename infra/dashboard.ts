@@ -7,13 +7,26 @@ import {
   GraphWidget,
   type IAlarm,
   type IWidget,
+  LogQueryWidget,
   Stats,
 } from 'aws-cdk-lib/aws-cloudwatch';
+import { QueryString } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ITERATOR_AGE_THRESHOLD_MS, LATENCY_P99_THRESHOLD_MS } from './alarms';
 import {
+  ANSWER_DECISIONS,
+  ANSWER_FAILED_STATES,
+  ANSWER_MESSAGES,
+  answerLatencyMetric,
+  answersDecidedMetric,
+  answersDeliveredMetric,
+  answersFailedMetric,
+  answersTimedOutMetric,
   applyLagMetric,
+  bookingsUnansweredMetric,
   coldStartMetric,
+  DELIVERED_STATUSES,
+  type DeliveredStatus,
   driftSlotsMetric,
   failedJobsMetric,
   jobAttemptsFailedMetric,
@@ -33,6 +46,7 @@ import {
   signatureRejectedMetric,
 } from './app-metrics';
 import type { GymApi } from './gym-api';
+import { SEATS_TAKEN_QUERY } from './log-queries';
 import type { Pipeline } from './pipeline';
 import { RECONCILE_RATE, type ScheduleSync } from './schedule-sync';
 import { SERVICE_NAME } from './service-function';
@@ -57,6 +71,12 @@ const OUTCOME_COLORS: Record<Outcome, string> = {
   error: Color.RED,
 };
 
+const DELIVERED_COLORS: Record<DeliveredStatus, string> = {
+  RESERVED: Color.GREEN,
+  REJECTED: Color.ORANGE,
+  CANCELLED_BY_GYM: Color.PURPLE,
+};
+
 const WIDTH = 8;
 const HEIGHT = 6;
 
@@ -64,6 +84,7 @@ const HEIGHT = 6;
  * The on-call view, top to bottom: alarm states; traffic, latency against the 1 s budget, security
  * signals; what happened to each event type; per-function health (cold starts, duration, errors);
  * then the pipeline after the answer (stream worker, dead letters, failed and overdue work, sweeper);
+ * then the answers to booking requests (latency, decisions, deliveries, failures, seats per slot);
  * then the gym's schedule (publication lag and failures, reconcile, the gym API).
  */
 export class WebhookDashboard extends Construct {
@@ -183,6 +204,51 @@ export class WebhookDashboard extends Construct {
       }),
     ];
 
+    // CONTRACT §11: each request decided and answered within seconds, Wellhub's deadline 15 minutes on.
+    const answers: IWidget[] = [
+      graph('Answer latency, request to delivered (ms)', {
+        left: [
+          answerLatencyMetric({ statistic: Stats.p(50), label: 'p50' }),
+          answerLatencyMetric({ statistic: Stats.p(99), label: 'p99' }),
+        ],
+      }),
+      graph('Answers decided (status, category)', {
+        stacked: true,
+        left: ANSWER_DECISIONS.map(({ status, category }) =>
+          answersDecidedMetric(status, category, {
+            label: status === 'REJECTED' ? `${status} ${category}` : status,
+          }),
+        ),
+      }),
+      graph('Answers delivered (status)', {
+        stacked: true,
+        left: DELIVERED_STATUSES.map((status) =>
+          answersDeliveredMetric(status, { label: status, color: DELIVERED_COLORS[status] }),
+        ),
+      }),
+      graph('Answers failed, timed out and unanswered', {
+        left: [
+          ...ANSWER_MESSAGES.flatMap((message) =>
+            ANSWER_FAILED_STATES.map((state) =>
+              answersFailedMetric(message, state, { label: `${message} ${state}` }),
+            ),
+          ),
+          answersTimedOutMetric({ label: 'answers timed out', color: Color.RED }),
+        ],
+        right: [
+          bookingsUnansweredMetric({ label: 'unanswered after 5 min (each sweep)', color: Color.ORANGE }),
+        ],
+      }),
+      // Which slots fill up, from the job's `seat taken` lines (the figures as each seat was taken).
+      new LogQueryWidget({
+        title: 'Seats taken per slot',
+        width: 2 * WIDTH,
+        height: HEIGHT,
+        logGroupNames: [worker.logGroup.logGroupName, sweeper.logGroup.logGroupName],
+        queryString: new QueryString(SEATS_TAKEN_QUERY).toString(),
+      }),
+    ];
+
     const { reconcile } = props.scheduleSync;
     const gymApi = props.gymApi.handler.function;
     const schedule: IWidget[] = [
@@ -244,6 +310,7 @@ export class WebhookDashboard extends Construct {
         outcomes,
         perFunction,
         pipeline,
+        answers,
         schedule,
       ],
     });

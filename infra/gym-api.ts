@@ -8,6 +8,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { LIST_INDEX } from '#lib/store/table';
 import type { BundleOptions } from './bundle';
+import { releaseSeatsStatement } from './pipeline';
 import { queryIndexStatement, ServiceFunction } from './service-function';
 import { MEMORY_MB } from './webhook-function';
 
@@ -64,12 +65,14 @@ export class GymApi extends Construct {
       timeout: GYM_API_TIMEOUT,
       policyName: 'gym-api',
       statements: [
-        // Conditional puts and updates, and the booking cancel's transaction of one put and one update.
+        // Conditional puts and updates, and the booking cancel's transaction: the booking put, the slot's
+        // seat count updated, the member's seat holder deleted.
         new PolicyStatement({
           sid: 'ReadWriteTable',
           actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
           resources: [table.tableArn],
         }),
+        releaseSeatsStatement(table),
         // A gym's slots in a time range, and the bookings on a slot.
         queryIndexStatement('QueryListIndex', table, LIST_INDEX),
       ],

@@ -3,6 +3,18 @@ import { Construct } from 'constructs';
 import { SERVICE_NAME } from './service-function';
 
 /**
+ * How full each slot got, from the answer job's `seat taken` lines (lib/jobs/answer-booking.ts): the
+ * most seats taken and the most allowed as each seat was taken. `allowed` rather than `limit`, a
+ * command name in the query language. Saved, and shown on the dashboard over the worker and the sweeper.
+ */
+export const SEATS_TAKEN_QUERY: QueryStringProps = {
+  filterStatements: ['message = "seat taken"'],
+  statsStatements: ['max(seats_taken) as taken, max(seat_limit) as allowed by slot_reference'],
+  sort: 'taken desc',
+  limit: 50,
+};
+
+/**
  * The Logs Insights queries on-call starts from, saved in the console next to the function log
  * groups (the webhooks', the worker's, the sweeper's, the gym API's and reconcile's). They read the one
  * JSON line each request logs (CONTRACT §8, lib/http/webhook.ts) and the one line each job or run
@@ -105,6 +117,31 @@ export const LOG_QUERIES: Readonly<Record<string, QueryStringProps>> = {
     sort: '@timestamp desc',
     limit: 200,
   },
+  // The answers to booking requests (lib/jobs/answer-booking.ts, CONTRACT §11): each run of the job with
+  // the decision and how far its delivery got. Add `| filter booking_number = "…"` for one booking's story,
+  // or `answer_state in ["refused", "timed_out", "possibly_delivered"]` for what paged.
+  'booking-answers': {
+    fields: [
+      '@timestamp',
+      'via',
+      'outcome',
+      'booking_number',
+      'gym_id',
+      'answer_status',
+      'reason_category',
+      'answer_state',
+      'answer_attempts',
+      'gym_cancellation_state',
+      'booking_status',
+      'retry_at',
+      'latency_ms',
+      'error',
+    ],
+    filterStatements: ['message = "job" and job = "answerBooking"'],
+    sort: '@timestamp desc',
+    limit: 200,
+  },
+  'seats-taken': SEATS_TAKEN_QUERY,
   // What each reconcile run checked and repaired (lib/jobs/reconcile.ts), with a line for each gym whose
   // slots Wellhub would not list (`error` says why).
   'reconcile-runs': {

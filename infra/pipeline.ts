@@ -8,7 +8,7 @@ import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { WORKER_FILTERS } from '#lib/pipeline/stream-filters';
-import { LIST_INDEX, WORK_INDEX } from '#lib/store/table';
+import { keys, LIST_INDEX, WORK_INDEX } from '#lib/store/table';
 import type { BundleOptions } from './bundle';
 import { invokeOnSchedule } from './scheduled-invoke';
 import { queryIndexStatement, SERVICE_NAME, ServiceFunction } from './service-function';
@@ -53,6 +53,22 @@ const JOB_TABLE_ACTIONS = [
   'dynamodb:UpdateItem',
 ];
 
+/**
+ * A seat given back deletes the member's seat holder (`SLOT#<reference>` / `MEMBER#<wellhub id>`) in the
+ * transaction that releases it (lib/store/booking-writes.ts). Deleting reaches SLOT# partitions only,
+ * never a booking or an event; IAM cannot tell a sort key apart, so the slot item itself is in reach too.
+ */
+export function releaseSeatsStatement(table: { readonly tableArn: string }): PolicyStatement {
+  return new PolicyStatement({
+    sid: 'ReleaseSeats',
+    actions: ['dynamodb:DeleteItem'],
+    resources: [table.tableArn],
+    conditions: {
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [keys.seatHolder('*', '*').pk] },
+    },
+  });
+}
+
 export interface PipelineProps {
   readonly stage: string;
   readonly table: Table;
@@ -90,6 +106,8 @@ export class Pipeline extends Construct {
     });
     // Publication jobs read a gym's slots and a slot's bookings from the list index.
     const queryList = queryIndexStatement('QueryListIndex', table, LIST_INDEX);
+    // The answer job, a member's cancellation and a canceled slot each give seats back.
+    const releaseSeats = releaseSeatsStatement(table);
 
     // Fourteen days (the maximum) although stream records live 24 h: a message still says which
     // shard and sequence failed, and when, long after the record itself is gone.
@@ -113,6 +131,7 @@ export class Pipeline extends Construct {
       policyName: 'worker',
       statements: [
         tableItems,
+        releaseSeats,
         queryList,
         // What the event source mapping itself calls (AWSLambdaDynamoDBExecutionRole, narrowed).
         new PolicyStatement({
@@ -158,7 +177,12 @@ export class Pipeline extends Construct {
       memorySize: JOB_MEMORY_MB,
       timeout: SWEEPER_TIMEOUT,
       policyName: 'sweeper',
-      statements: [queryIndexStatement('QueryWorkIndex', table, WORK_INDEX), tableItems, queryList],
+      statements: [
+        queryIndexStatement('QueryWorkIndex', table, WORK_INDEX),
+        tableItems,
+        releaseSeats,
+        queryList,
+      ],
     });
     props.wellhub.grantWellhubToken(this.worker);
     props.wellhub.grantWellhubToken(this.sweeper);

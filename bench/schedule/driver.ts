@@ -8,12 +8,13 @@
  */
 import { startLocalWellhub } from '#lib/local-wellhub/server';
 import { DynamoDbStore } from '#lib/store/dynamodb-store';
+import { driverProgress as progress, runAsDriver, sendResults } from '../support/driver';
 import { scheduleWorkerEnv, WELLHUB_TOKEN } from '../support/environment';
 import { type ReceiverProcess, startReceiver } from '../support/receiver-process';
 import { measureChanges } from './changes';
 import { gymApi } from './gym';
 import { measureImport } from './import';
-import type { DriverMessage, SchedulePlan } from './measure';
+import type { SchedulePlan, ScheduleResults } from './measure';
 
 /** The gym API's store as deployed (lib/pipeline/deps.ts: the gym API runs on the jobs' store). */
 const GYM_API_DYNAMODB_TIMEOUT_MS = 3_000;
@@ -44,29 +45,11 @@ async function main(): Promise<void> {
     const gym = gymApi(store);
     const changes = await measureChanges(gym, store, wellhub, pipeline, plan.changes, progress);
     const imported = await measureImport(store, wellhub, plan.import, progress);
-    await send({ type: 'schedule', results: { changes, import: imported } });
+    await sendResults<ScheduleResults>({ changes, import: imported });
   } finally {
     await pipeline?.stop();
     await wellhub.close();
   }
 }
 
-function progress(message: string): void {
-  void send({ type: 'progress', message });
-}
-
-function send(message: DriverMessage): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (!process.send) throw new Error('started without an IPC channel: run it through `npm run bench`');
-    process.send(message, undefined, {}, (error) => (error ? reject(error) : resolve()));
-  });
-}
-
-main().then(
-  // The DynamoDB client's keep-alive sockets would hold the process open.
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`bench schedule: ${error instanceof Error ? error.stack : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runAsDriver('schedule', main);

@@ -135,12 +135,40 @@ export function scheduleWorkerEnv(
   dist: string,
   checkpointFile: string,
   wellhubUrl: string,
+  tableName: string = SCHEDULE_TABLE,
 ): NodeJS.ProcessEnv {
   return {
     ...workerEnv(dynamoDbEndpoint, dist, checkpointFile),
-    TABLE_NAME: SCHEDULE_TABLE,
+    TABLE_NAME: tableName,
     WELLHUB_API_URL: wellhubUrl,
     WELLHUB_API_TOKEN: WELLHUB_TOKEN,
     SCHEDULE_HORIZON_DAYS: String(SCHEDULE_HORIZON_DAYS),
+  };
+}
+
+/** The booking run's own table: its stream carries only that run's schedule, events and bookings. */
+export const BOOKINGS_TABLE = 'bench-bookings';
+
+/**
+ * The booking run's own process (bookings/driver.ts): the gym API handler and the local Wellhub, as
+ * for the schedule run (scheduleDriverEnv), on the booking run's table; BENCH_* also tell it where our
+ * receiver's bundle is (it starts that receiver, and the pipeline, in processes of their own).
+ */
+export function bookingsDriverEnv(
+  dynamoDbEndpoint: string,
+  paths: {
+    readonly pipeline: string;
+    readonly receiver: string;
+    readonly dist: string;
+    readonly checkpointFile: string;
+  },
+  plan: unknown,
+): NodeJS.ProcessEnv {
+  const { BENCH_SCHEDULE_PLAN: _plan, ...env } = scheduleDriverEnv(dynamoDbEndpoint, paths, plan);
+  return {
+    ...env,
+    TABLE_NAME: BOOKINGS_TABLE,
+    BENCH_RECEIVER_SCRIPT: paths.receiver,
+    BENCH_BOOKINGS_PLAN: JSON.stringify(plan),
   };
 }

@@ -5,6 +5,8 @@
  */
 import type { AppliedResults } from '../applied/measure';
 import { ANSWERED_DUPLICATE, appliedRows } from '../applied/report';
+import type { BookingsResults } from '../bookings/measure';
+import { bookingsRows } from '../bookings/report';
 import type { ColdSample } from '../cold/measure';
 import type { Piece } from '../profile/pieces';
 import type { ScheduleResults } from '../schedule/measure';
@@ -53,6 +55,7 @@ export function buildRows(
   warm: WarmResults,
   applied: AppliedResults,
   schedule: ScheduleResults,
+  bookings: BookingsResults,
   pieces: readonly Piece[],
 ): Row[] {
   return [
@@ -60,6 +63,7 @@ export function buildRows(
     ...warmRows(warm),
     ...appliedRows(applied),
     ...scheduleRows(schedule),
+    ...bookingsRows(bookings),
     ...memoryRows(warm),
     ...pieceRows(pieces),
   ];

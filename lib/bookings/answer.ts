@@ -6,7 +6,6 @@ import type {
   BookingStatus,
   CallAttempt,
   DeliveryState,
-  GymCancellation,
   Seat,
 } from './records';
 
@@ -237,9 +236,12 @@ export function withCall(
       : result.kind === 'retry'
         ? // A later writer (the member canceling) may have settled it meanwhile: keep what it said.
           current.state
-        : lost
-          ? 'possibly_delivered'
-          : 'refused';
+        : endedByWellhubSide(booking)
+          ? // Wellhub refuses an answer to a booking the member has just canceled: none was wanted.
+            'not_needed'
+          : lost
+            ? 'possibly_delivered'
+            : 'refused';
   const updated: typeof current = {
     ...current,
     attempts,

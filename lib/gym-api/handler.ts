@@ -1,7 +1,10 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { z } from 'zod';
 import { BadRequest, NotFound, Unavailable, WebhookError } from '#lib/errors';
 import { errorResponse, json, type Response } from '#lib/http/responses';
+import { cancelBookingByGym } from '#lib/jobs/booking-changes';
 import { logger } from '#lib/log';
+import { parseInput } from '#lib/schedule/input';
 import * as schedule from '#lib/schedule/service';
 import type { DynamoDbStore } from '#lib/store/dynamodb-store';
 import { bookingView, classView, signInList, slotView } from './views';
@@ -25,6 +28,8 @@ interface Route {
 
 interface GymRequest {
   readonly body: () => unknown;
+  /** For routes whose body may be left out: undefined when it is empty. */
+  readonly optionalBody: () => unknown;
   readonly query: Readonly<Record<string, string | undefined>>;
 }
 
@@ -107,7 +112,37 @@ const ROUTES: readonly Route[] = [
       return [200, bookingView(schedule.found(booking, `booking ${bookingNumber}`))];
     },
   },
+  {
+    method: 'POST',
+    pattern: /^\/gym\/bookings\/([^/]+)\/cancel$/,
+    name: 'POST /gym/bookings/{booking_number}/cancel',
+    run: async (deps, [bookingNumber = ''], request) => {
+      const body = request.optionalBody();
+      const reason = body === undefined ? undefined : parseBookingCancel(body);
+      const bookings = { bookings: deps.store.bookings };
+      const result = await cancelBookingByGym(bookings, bookingNumber, deps.now(), reason);
+      if (result.kind === 'not_found') throw new NotFound(`no booking ${bookingNumber}`);
+      // Its own code, not the generic `conflict`: the gym's system can act on it without reading prose.
+      if (result.kind === 'refused') return [409, { error: 'not_reserved', message: result.message }];
+      return [200, bookingView(result.booking)];
+    },
+  },
 ];
+
+/** What the member reads in the app when the gym cancels their booking; Wellhub shows it as is. */
+const bookingCancelSchema = z.strictObject({
+  reason: z
+    .string({ error: 'must be text' })
+    .trim()
+    .min(1, 'must not be empty')
+    .max(200, 'must be at most 200 characters')
+    .optional(),
+});
+
+/** The reason of a cancellation by the gym (`{"reason": …}`, or `{}`), or a 400 naming what is wrong. */
+export function parseBookingCancel(body: unknown): string | undefined {
+  return parseInput(bookingCancelSchema, body).reason;
+}
 
 function scheduleDeps(deps: GymApiDeps): schedule.ScheduleDeps {
   return { schedule: deps.store.schedule, now: deps.now };
@@ -132,6 +167,7 @@ export function gymApiHandler(deps: () => GymApiDeps) {
         const params = (route.pattern.exec(path) ?? []).slice(1).map((p) => decodeURIComponent(p));
         const [status, body] = await route.run(deps(), params, {
           body: () => parseBody(event),
+          optionalBody: () => (bodyText(event).trim() === '' ? undefined : parseBody(event)),
           query: event.queryStringParameters ?? {},
         });
         response = json(status, body as Record<string, unknown>);
@@ -158,9 +194,13 @@ export function gymApiHandler(deps: () => GymApiDeps) {
   };
 }
 
-function parseBody(event: APIGatewayProxyEventV2): unknown {
+function bodyText(event: APIGatewayProxyEventV2): string {
   const raw = event.body ?? '';
-  const text = event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+  return event.isBase64Encoded ? Buffer.from(raw, 'base64').toString('utf8') : raw;
+}
+
+function parseBody(event: APIGatewayProxyEventV2): unknown {
+  const text = bodyText(event);
   if (text.trim() === '') throw new BadRequest('invalid_body', 'the body must be a JSON object');
   try {
     return JSON.parse(text);

@@ -86,7 +86,8 @@ export async function answerBooking(
       const calledAt = deps.now();
       booking = await changeBooking(deps, booking, (b) => withCall(b, next.kind, result, calledAt), calledAt);
       if (result.kind === 'delivered') countDelivered(booking, next, calledAt);
-      if (result.kind === 'refused') countFailure(next.kind, stateOf(booking, next.kind));
+      const settled = stateOf(booking, next.kind);
+      if (result.kind === 'refused' && settled !== 'not_needed') countFailure(next.kind, settled);
       if (result.kind !== 'retry') continue;
       const attempts =
         (next.kind === 'answer' ? booking.answer : booking.gym_cancellation)?.attempts.length ?? 1;

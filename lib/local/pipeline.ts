@@ -83,6 +83,8 @@ export async function startLocalPipeline(options: LocalPipelineOptions): Promise
       : undefined,
   ];
   for (const timer of timers) timer?.unref();
+  // What came due while the service was stopped is not left for a minute.
+  if (every > 0) void sweep();
 
   return {
     sweep,

@@ -1,9 +1,13 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { QuarantineRecord } from '#lib/bookings/records';
+import { bookingView, ordered } from '#lib/gym-api/views';
 import { configuredDeps, type WebhookDeps, webhookHandler } from '#lib/http/webhook';
 import { type DynamoDbStore, LinkRefused } from '#lib/store/dynamodb-store';
 import { ROUTES } from '#lib/wellhub/routes';
 import { signBody } from '#lib/wellhub/signature';
+
+// Other ops modules order their records the way the gym API does.
+export { ordered };
 
 /** A command that ran but has nothing to show or was refused: exit 1 with the message on stderr. */
 export class OpsRefused extends Error {
@@ -17,32 +21,12 @@ export interface OpsContext {
 }
 
 // DynamoDB returns attributes in no particular order; on-call reads the identity first.
-const BOOKING_ORDER = [
-  'booking_number',
-  'status',
-  'gym_id',
-  'slot_id',
-  'class_id',
-  'wellhub_id',
-  'customer_id',
-];
-const HISTORY_ORDER = [
-  'event_type',
-  'event_id',
-  'event_key',
-  'occurred_at',
-  'received_at',
-  'status',
-  'conflict',
-];
 const CUSTOMER_ORDER = ['customer_id', 'wellhub_ids', 'name', 'email', 'phone'];
 
+/** The booking's whole story, exactly as the gym API shows it (CONTRACT §6). */
 export async function booking({ store }: OpsContext, bookingNumber: string) {
   const record = (await store.getBooking(bookingNumber)) ?? refuse(`no booking ${bookingNumber}`);
-  return {
-    ...ordered(record, BOOKING_ORDER),
-    history: record.history.map((entry) => ordered(entry, HISTORY_ORDER)),
-  };
+  return bookingView(record);
 }
 
 export async function customer({ store }: OpsContext, wellhubId: string) {
@@ -98,16 +82,6 @@ export async function link({ store }: OpsContext, customerId: string, wellhubId:
     throw error;
   }
   return { customer_id: customerId, wellhub_id: wellhubId, linked: true };
-}
-
-export function ordered<T extends object>(record: T, first: readonly string[]): T {
-  const keys = Object.keys(record);
-  const rest = keys.filter((key) => !first.includes(key)).sort();
-  const entries = [...first.filter((key) => keys.includes(key)), ...rest].map((key) => [
-    key,
-    record[key as keyof T],
-  ]);
-  return Object.fromEntries(entries) as T;
 }
 
 export function refuse(message: string): never {

@@ -1,6 +1,7 @@
 import type { EventRecord } from '#lib/bookings/records';
 import { runEventJob, runPublishJob } from '#lib/jobs/router';
 import type { PipelineDeps } from '#lib/pipeline/deps';
+import { bookingFailures, retryBooking } from './bookings';
 import { type OpsContext, ordered, refuse } from './commands';
 
 /** On-call's view of the pipeline (CONTRACT §9, §15): where an event is, what failed, and a re-drive. */
@@ -36,38 +37,46 @@ export async function event({ store }: OpsContext, eventId: string) {
 /** Failed jobs, oldest first: what they were, how often they were tried and the last error. */
 export async function failures({ store }: OpsContext) {
   const items = await store.failures();
-  return items.map((item) => {
+  return items.flatMap((item): Record<string, unknown>[] => {
+    if (item.kind === 'booking') return bookingFailures(item);
     if (item.kind === 'class' || item.kind === 'slot') {
-      return {
-        kind: item.kind,
-        reference: item.reference,
-        gym_id: item.gym_id,
-        changed_at: (item.sync as { changed_at?: string } | undefined)?.changed_at,
-        failed_at: item.last_attempt_at,
-        attempts: item.attempts,
-        last_error: item.last_error,
-        wellhub_error: (item.sync as { wellhub_error?: string } | undefined)?.wellhub_error,
-        retry: `ops retry ${item.kind}:${String(item.reference)}`,
-      };
+      return [
+        {
+          kind: item.kind,
+          reference: item.reference,
+          gym_id: item.gym_id,
+          changed_at: (item.sync as { changed_at?: string } | undefined)?.changed_at,
+          failed_at: item.last_attempt_at,
+          attempts: item.attempts,
+          last_error: item.last_error,
+          wellhub_error: (item.sync as { wellhub_error?: string } | undefined)?.wellhub_error,
+          retry: `ops retry ${item.kind}:${String(item.reference)}`,
+        },
+      ];
     }
     const record = item as unknown as EventRecord;
-    return {
-      event_key: record.event_key,
-      event_type: record.event_type,
-      booking_number: record.booking_number,
-      received_at: record.received_at,
-      failed_at: record.failed_at,
-      attempts: record.attempts,
-      last_error: record.last_error,
-    };
+    return [
+      {
+        event_key: record.event_key,
+        event_type: record.event_type,
+        booking_number: record.booking_number,
+        received_at: record.received_at,
+        failed_at: record.failed_at,
+        attempts: record.attempts,
+        last_error: record.last_error,
+      },
+    ];
   });
 }
 
 /**
- * Re-drives a failed job, run once right here: an event (received again, its attempts cleared), or a
- * publication named `class:<reference>` or `slot:<reference>` (owed again, from its first attempt).
+ * Re-drives a failed job, run once right here: an event (received again, its attempts cleared), a
+ * publication named `class:<reference>` or `slot:<reference>` (owed again, from its first attempt),
+ * or a booking's message to Wellhub named `booking:<booking_number>` (see retryBooking).
  */
 export async function retry(context: PipelineContext, id: string) {
+  const booking = /^booking:(.+)$/.exec(id);
+  if (booking) return retryBooking(context, booking[1] ?? '');
   const publication = /^(class|slot):(.+)$/.exec(id);
   if (publication) return retryPublication(context, publication[1] as 'class' | 'slot', publication[2] ?? '');
   return retryEvent(context, id);
@@ -140,12 +149,12 @@ const QUIET_MS = 150;
 
 export async function waitForDrain(
   store: Pick<OpsContext['store'], 'pendingWork'>,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; kinds?: readonly string[] } = {},
 ): Promise<{ pending: number; waiting_for_retry: number }> {
   const deadline = Date.now() + (options.timeoutMs ?? 30_000);
   let quietSince: number | undefined;
   for (;;) {
-    const work = await store.pendingWork();
+    const work = await store.pendingWork(options.kinds ? { kinds: options.kinds } : {});
     // Drained only when it stays so a moment: a job that just finished may be handing work on (a
     // class published hands its waiting slots to the stream with a write of its own).
     if (work.count === work.waiting) {

@@ -146,9 +146,15 @@ export class DynamoDbStore implements Inbox, ApplyStore {
   /**
    * How much work is owed, due or not yet: `waiting` of it failed before and waits for the sweeper,
    * or is not due yet; the rest is the stream's to do now. The oldest `work_at` says how late the pipeline runs.
+   * `kinds` counts only the work of those records (a runner without a Wellhub client owes no calls).
    */
-  async pendingWork(): Promise<{ count: number; waiting: number; oldest: string | undefined }> {
-    const items = await this.owedWork();
+  async pendingWork(
+    options: { kinds?: readonly string[] } = {},
+  ): Promise<{ count: number; waiting: number; oldest: string | undefined }> {
+    const kinds = options.kinds;
+    const items = (await this.owedWork()).filter(
+      (item) => kinds === undefined || kinds.includes(String(item.kind)),
+    );
     const oldest = items.map((item) => String(item.work_at)).sort()[0];
     const now = new Date().toISOString();
     // Waiting: failed before (the sweeper retries it), or a publication not due yet (a slot beyond

@@ -103,6 +103,15 @@ const readWellhubToken = () => ({
   Resource: { Ref: tokenSecretId() },
 });
 
+/** Seat holders are deleted with the seat they hold: SLOT# partitions only. */
+const releaseSeats = () => ({
+  Sid: 'ReleaseSeats',
+  Effect: 'Allow',
+  Action: 'dynamodb:DeleteItem',
+  Resource: tableArn(),
+  Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SLOT#*'] } },
+});
+
 const JOB_TABLE_ACTIONS = [
   'dynamodb:BatchGetItem',
   'dynamodb:ConditionCheckItem',
@@ -211,7 +220,7 @@ describe('Pipeline functions', () => {
     },
   );
 
-  it('lets the worker do the jobs’ item actions, query the list index, read its stream, send to its dead-letter queue and read the Wellhub token only', () => {
+  it('lets the worker do the jobs’ item actions, delete seat holders, query the list index, read its stream, send to its dead-letter queue and read the Wellhub token only', () => {
     const [, fn] = functionOf('worker');
     expect(policyOf(refOf(fn.Properties.Role))).toEqual({
       name: 'worker',
@@ -225,6 +234,7 @@ describe('Pipeline functions', () => {
           },
         },
         { Sid: 'ReadWriteTable', Effect: 'Allow', Action: JOB_TABLE_ACTIONS, Resource: tableArn() },
+        releaseSeats(),
         queryListIndex(),
         {
           Sid: 'ReadStream',
@@ -244,7 +254,7 @@ describe('Pipeline functions', () => {
     });
   });
 
-  it('lets the sweeper query the work and list indexes, do the jobs’ item actions and read the Wellhub token, nothing else', () => {
+  it('lets the sweeper query the work and list indexes, do the jobs’ item actions, delete seat holders and read the Wellhub token, nothing else', () => {
     const [, fn] = functionOf('sweeper');
     expect(policyOf(refOf(fn.Properties.Role))).toEqual({
       name: 'sweeper',
@@ -264,6 +274,7 @@ describe('Pipeline functions', () => {
           Resource: { 'Fn::Join': ['', [tableArn(), `/index/${WORK_INDEX}`]] },
         },
         { Sid: 'ReadWriteTable', Effect: 'Allow', Action: JOB_TABLE_ACTIONS, Resource: tableArn() },
+        releaseSeats(),
         queryListIndex(),
         readWellhubToken(),
       ],
@@ -456,5 +467,225 @@ describe('Pipeline dashboard', () => {
     ]);
     expect(names('Dead-letter queue (messages)')).toEqual(['AWS/SQS ApproximateNumberOfMessagesVisible']);
     expect(names('Sweeper invocations and errors')).toEqual(['AWS/Lambda Invocations', 'AWS/Lambda Errors']);
+  });
+});
+
+describe('Booking answer alarms', () => {
+  const alarm = (name: string): Record<string, unknown> => {
+    const found = ofType('AWS::CloudWatch::Alarm').find(
+      ([, a]) => a.Properties.AlarmName === `wellhub-webhooks-dev-${name}`,
+    );
+    if (!found) throw new Error(`no alarm ${name}`);
+    return found[1].Properties;
+  };
+  const service = { Name: 'service', Value: APP_SERVICE_NAME };
+  const notify = () => ({
+    AlarmActions: [{ Ref: topicId() }],
+    OKActions: [{ Ref: topicId() }],
+    ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+  });
+
+  it('pages at the first sweep that finds a request unanswered 5 minutes on, keeping its state when no sweep reports', () => {
+    expect(alarm('booking-unanswered')).toMatchObject({
+      ...notify(),
+      Namespace: 'WellhubWebhooks',
+      MetricName: 'BookingsUnanswered',
+      Dimensions: [service],
+      Statistic: 'Maximum',
+      Period: 60,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+      TreatMissingData: 'ignore',
+      AlarmDescription: expect.stringContaining('Runbook: README, Operations, alarm "booking-unanswered"'),
+    });
+  });
+
+  it('pages on any answer past its deadline (money lost)', () => {
+    expect(alarm('answer-timeout')).toMatchObject({
+      ...notify(),
+      Namespace: 'WellhubWebhooks',
+      MetricName: 'AnswersTimedOut',
+      Dimensions: [service],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
+  it('pages on any answer or gym cancellation failed, summing every message and state AnswersFailed has', () => {
+    const props = alarm('answer-failed');
+    expect(props).toMatchObject({
+      ...notify(),
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(props.MetricName).toBeUndefined();
+    const series = ['answer', 'gym_cancellation'].flatMap((message) =>
+      ['refused', 'timed_out', 'possibly_delivered'].map((state) => ({
+        id: `${message}_${state}`,
+        message,
+        state,
+      })),
+    );
+    expect(props.Metrics).toEqual([
+      {
+        Id: 'expr_1',
+        Expression: series.map(({ id }) => `FILL(${id}, 0)`).join(' + '),
+        Label: 'answers failed',
+        ReturnData: true,
+      },
+      ...series.map(({ id, message, state }) => ({
+        Id: id,
+        MetricStat: {
+          Metric: {
+            Namespace: 'WellhubWebhooks',
+            MetricName: 'AnswersFailed',
+            Dimensions: [{ Name: 'message', Value: message }, service, { Name: 'state', Value: state }],
+          },
+          Period: 300,
+          Stat: 'Sum',
+        },
+        ReturnData: false,
+      })),
+    ]);
+  });
+});
+
+describe('Booking answer dashboard and log queries', () => {
+  type Widget = { type: string; width: number; properties: Record<string, unknown> };
+  /** The dashboard's body, each token written as `{{<logical id>}}` so that references can be checked. */
+  const widgets = (): Widget[] => {
+    const [, dashboard] = only(ofType('AWS::CloudWatch::Dashboard'));
+    const parts = (dashboard.Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1];
+    const text = parts
+      .map((part) => {
+        if (typeof part === 'string') return part;
+        const ref = part as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+        return `{{${ref.Ref ?? ref['Fn::GetAtt']?.[0] ?? 'TOKEN'}}}`;
+      })
+      .join('');
+    return (JSON.parse(text) as { widgets: Widget[] }).widgets;
+  };
+  const widget = (title: string): Widget => only(widgets().filter((w) => w.properties.title === title));
+  const lines = (title: string) => (widget(title).properties.metrics ?? []) as unknown[][];
+  const optionsOf = (line: unknown[]) => line.at(-1) as { stat?: string; label?: string; yAxis?: string };
+  const logGroupOf = (name: string) =>
+    refOf((functionOf(name)[1].Properties.LoggingConfig as { LogGroup: unknown }).LogGroup);
+
+  it('shows answer latency p50 and p99, from the request’s timestamp to the answer delivered', () => {
+    expect(
+      lines('Answer latency, request to delivered (ms)').map((line) => [
+        ...line.slice(0, 4),
+        optionsOf(line).stat,
+      ]),
+    ).toEqual(
+      ['p50', 'p99'].map((stat) => ['WellhubWebhooks', 'AnswerLatency', 'service', APP_SERVICE_NAME, stat]),
+    );
+  });
+
+  it('shows the answers decided by status and category: every rule of the decision table', () => {
+    const decided = [
+      ['RESERVED', 'RESERVED'],
+      ['REJECTED', 'CLASS_NOT_FOUND'],
+      ['REJECTED', 'CLASS_HAS_BEEN_CANCELED'],
+      ['REJECTED', 'CHECK_IN_AND_CANCELATION_WINDOWS_CLOSED'],
+      ['REJECTED', 'USER_IS_ALREADY_BOOKED'],
+      ['REJECTED', 'CLASS_IS_FULL'],
+      ['NONE', 'NONE'],
+    ];
+    const widgetLines = lines('Answers decided (status, category)');
+    expect(widgetLines.map((line) => [...line.slice(0, 8), optionsOf(line).stat])).toEqual(
+      decided.map(([status, category]) => [
+        'WellhubWebhooks',
+        'AnswersDecided',
+        'category',
+        category,
+        'service',
+        APP_SERVICE_NAME,
+        'status',
+        status,
+        'Sum',
+      ]),
+    );
+    expect(widget('Answers decided (status, category)').properties.stacked).toBe(true);
+  });
+
+  it('shows the answers delivered by status, the gym’s cancellations included', () => {
+    expect(lines('Answers delivered (status)').map((line) => line.slice(0, 6))).toEqual(
+      ['RESERVED', 'REJECTED', 'CANCELLED_BY_GYM'].map((status) => [
+        'WellhubWebhooks',
+        'AnswersDelivered',
+        'service',
+        APP_SERVICE_NAME,
+        'status',
+        status,
+      ]),
+    );
+  });
+
+  it('shows failures by message and state, answers timed out, and the sweeper’s unanswered gauge', () => {
+    const widgetLines = lines('Answers failed, timed out and unanswered');
+    expect(widgetLines.map((line) => line.slice(0, 2).join(' '))).toEqual([
+      ...Array(6).fill('WellhubWebhooks AnswersFailed'),
+      'WellhubWebhooks AnswersTimedOut',
+      'WellhubWebhooks BookingsUnanswered',
+    ]);
+    expect(widgetLines.slice(0, 6).map((line) => optionsOf(line).label)).toEqual([
+      'answer refused',
+      'answer timed_out',
+      'answer possibly_delivered',
+      'gym_cancellation refused',
+      'gym_cancellation timed_out',
+      'gym_cancellation possibly_delivered',
+    ]);
+    expect(optionsOf(widgetLines.at(-1) ?? [])).toMatchObject({ stat: 'Maximum', yAxis: 'right' });
+  });
+
+  it('tables the seats taken per slot from the job’s log lines, over the worker’s and the sweeper’s logs', () => {
+    const seats = widget('Seats taken per slot');
+    expect(seats.type).toBe('log');
+    expect(seats.properties.view).toBe('table');
+    expect(seats.properties.query).toBe(
+      [
+        `SOURCE '{{${logGroupOf('worker')}}}' | SOURCE '{{${logGroupOf('sweeper')}}}' | filter message = "seat taken"`,
+        'stats max(seats_taken) as taken, max(seat_limit) as allowed by slot_reference',
+        'sort taken desc',
+        'limit 50',
+      ].join('\n| '),
+    );
+  });
+
+  it('puts the answers on a row of their own, between the pipeline and the schedule', () => {
+    const titles = widgets().map((w) => w.properties.title);
+    const at = (title: string) => titles.indexOf(title);
+    expect(at('Sweeper invocations and errors')).toBeLessThan(
+      at('Answer latency, request to delivered (ms)'),
+    );
+    expect(at('Seats taken per slot')).toBeLessThan(at('Publish lag, gym change to Wellhub (ms)'));
+  });
+
+  it('saves the booking-answers and seats-taken queries', () => {
+    const queryText = (name: string) =>
+      String(
+        only(
+          ofType('AWS::Logs::QueryDefinition').filter(
+            ([, q]) => q.Properties.Name === `wellhub-webhooks-dev/${name}`,
+          ),
+        )[1].Properties.QueryString,
+      );
+    const answers = queryText('booking-answers');
+    expect(answers).toContain('| filter message = "job" and job = "answerBooking"');
+    for (const field of ['outcome', 'answer_status', 'reason_category', 'answer_state', 'booking_number']) {
+      expect(answers).toMatch(new RegExp(`^fields .*\\b${field}\\b`));
+    }
+    expect(queryText('seats-taken')).toBe(
+      'filter message = "seat taken"\n| stats max(seats_taken) as taken, max(seat_limit) as allowed by slot_reference\n| sort taken desc\n| limit 50',
+    );
   });
 });

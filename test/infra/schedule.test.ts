@@ -248,7 +248,7 @@ describe('Gym API function', () => {
     expect((fn.Properties.Environment as { Variables: unknown }).Variables).toEqual(baseEnvironment());
   });
 
-  it('may get, put and update table items and query the list index, nothing else', () => {
+  it('may get, put and update table items, delete seat holders (SLOT# only) and query the list index, nothing else', () => {
     expect(policyOfFunction('gym-api')).toEqual({
       name: 'gym-api',
       statements: [
@@ -258,6 +258,14 @@ describe('Gym API function', () => {
           Effect: 'Allow',
           Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
           Resource: tableArn(),
+        },
+        // A booking canceled by the gym gives its seat back in the same transaction (CONTRACT §11).
+        {
+          Sid: 'ReleaseSeats',
+          Effect: 'Allow',
+          Action: 'dynamodb:DeleteItem',
+          Resource: tableArn(),
+          Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['SLOT#*'] } },
         },
         queryListIndex(),
       ],

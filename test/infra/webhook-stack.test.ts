@@ -353,6 +353,9 @@ describe('WebhookStack observability', () => {
         'failed-jobs',
         'sweeper-errors',
         'work-overdue',
+        'booking-unanswered',
+        'answer-timeout',
+        'answer-failed',
         'publication-failed',
         'publication-pending',
         'gym-api-errors',
@@ -366,6 +369,7 @@ describe('WebhookStack observability', () => {
       'failed-jobs': 'ignore',
       'work-overdue': 'breaching',
       'publication-pending': 'ignore',
+      'booking-unanswered': 'ignore',
     };
     for (const [name, props] of Object.entries(alarms())) {
       expect(props).toMatchObject({

@@ -112,8 +112,10 @@ describe('the local receiver (npm start)', () => {
     expect(answers.filter((answer) => answer.body.status === 'accepted')).toHaveLength(1);
     expect(answers.filter((answer) => answer.body.status === 'duplicate')).toHaveLength(19);
     await drained();
+    // No slot of the gym's has this Wellhub slot id: the gym's answer is CLASS_NOT_FOUND.
     expect((await ops('booking', 'BK_LOCAL_STORM')).out).toMatchObject({
-      status: 'REQUESTED',
+      status: 'REJECTED',
+      reason_category: 'CLASS_NOT_FOUND',
       history: [expect.objectContaining({ event_type: 'booking-requested' })],
     });
     expect((await ops('event', 'evt-BK_LOCAL_STORM')).out).toMatchObject({ state: 'APPLIED' });
@@ -151,7 +153,7 @@ describe('the local receiver (npm start)', () => {
     expect(shown.code).toBe(0);
     expect(shown.out).toMatchObject({
       booking_number: 'BK_A1B2C3',
-      status: 'REQUESTED',
+      status: 'REJECTED',
       wellhub_id: '123456789012',
     });
 
@@ -179,11 +181,15 @@ describe('the local receiver (npm start)', () => {
     await post('/booking/cancelation', event('booking-canceled', 'BK_LOCAL_STORM', '7770000000001'));
     await drained();
     expect((await ops('booking', 'BK_A1B2C3')).out).toMatchObject({ history: [expect.anything()] });
+    // Rejected first, it stays so; the member's later cancellation is kept as a conflict.
     expect((await ops('booking', 'BK_LOCAL_STORM')).out).toMatchObject({
-      status: 'CANCELED',
-      history: [expect.anything(), expect.anything()],
+      status: 'REJECTED',
+      history: [
+        expect.anything(),
+        expect.objectContaining({ event_type: 'booking-canceled', conflict: true }),
+      ],
     });
-    expect((await ops('booking', 'BK_LOCAL_NEW_2')).out).toMatchObject({ status: 'REQUESTED' });
+    expect((await ops('booking', 'BK_LOCAL_NEW_2')).out).toMatchObject({ status: 'REJECTED' });
     expect(await stop()).toBe(0);
   });
 });

@@ -102,26 +102,64 @@ describe('npm start with the local Wellhub', () => {
       attempts: [{ status: 200 }],
     });
     const number = booked.out.booking.booking_number;
+    expect((await tsx('bin/ops.ts', 'pending', '--wait')).code).toBe(0);
     const stored = await tsx('bin/ops.ts', 'booking', number);
+    // The slot was made at Wellhub, not by the gym: the gym answers that it has no such class.
     expect(stored.out).toMatchObject({
       booking_number: number,
-      status: 'REQUESTED',
+      status: 'REJECTED',
+      reason_category: 'CLASS_NOT_FOUND',
       wellhub_id: '1000000000001',
       slot_id: String(slotId),
+      answer: { status: 'REJECTED', state: 'delivered' },
     });
+    expect((await call('GET', '/_sim/state')).body.bookings).toContainEqual(
+      expect.objectContaining({
+        booking_number: number,
+        status: 'REJECTED',
+        reason_category: 'CLASS_NOT_FOUND',
+      }),
+    );
   });
 
   it('npm run simulate -- cancel, checkin and walkin reach the receiver too', async () => {
-    const booked = await tsx('bin/simulate.ts', 'book', '--slot', String(slotId), '--user', '1000000000005');
+    // A slot of the gym's own schedule, published through the gym API, so that bookings are reserved.
+    const gym = (method: string, path: string, body: unknown) =>
+      fetch(`${receiver}${path}`, {
+        method,
+        headers: { authorization: 'Bearer local-gym-token', 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    await gym('PUT', '/gym/classes/spin', {
+      gym_id: '100001',
+      name: 'Spin',
+      description: 'Cycling',
+      product_id: 100001,
+    });
+    const occurDate = new Date(Date.now() + 5 * 3_600_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const put = await gym('PUT', '/gym/slots/spin-1', {
+      class_reference: 'spin',
+      occur_date: occurDate,
+      length_in_minutes: 45,
+      total_capacity: 10,
+      booked_elsewhere: 0,
+    });
+    expect(put.status).toBe(200);
+    expect((await tsx('bin/ops.ts', 'pending', '--wait')).code).toBe(0);
+    const ownSlot = String((await tsx('bin/ops.ts', 'slot', 'spin-1')).out.wellhub_slot_id);
+    const booked = await tsx('bin/simulate.ts', 'book', '--slot', ownSlot, '--user', '1000000000005');
     const number = booked.out.booking.booking_number;
-    await call('PATCH', `/booking/v2/gyms/100001/bookings/${number}`, { status: 'RESERVED' });
+    expect((await tsx('bin/ops.ts', 'pending', '--wait')).code).toBe(0);
+    expect((await tsx('bin/ops.ts', 'booking', number)).out).toMatchObject({ status: 'RESERVED' });
 
     const checkedIn = await tsx('bin/simulate.ts', 'checkin', number);
     const walkin = await tsx('bin/simulate.ts', 'walkin', '--user', '1000000000006', '--gym', '100001');
-    const other = await tsx('bin/simulate.ts', 'book', '--slot', String(slotId));
+    const other = await tsx('bin/simulate.ts', 'book', '--slot', ownSlot);
+    expect((await tsx('bin/ops.ts', 'pending', '--wait')).code).toBe(0);
     const canceled = await tsx('bin/simulate.ts', 'cancel', other.out.booking.booking_number, '--late');
 
     expect([checkedIn.code, walkin.code, canceled.code]).toEqual([0, 0, 0]);
+    expect((await tsx('bin/ops.ts', 'pending', '--wait')).code).toBe(0);
     expect((await tsx('bin/ops.ts', 'booking', number)).out).toMatchObject({ status: 'CHECKED_IN' });
     expect((await tsx('bin/ops.ts', 'booking', other.out.booking.booking_number)).out).toMatchObject({
       status: 'LATE_CANCELED',
@@ -147,7 +185,7 @@ describe('npm start with the local Wellhub', () => {
 
     expect(check).toMatchObject({
       code: 0,
-      out: { token: 'works', health: { status: 200 }, classes: { count: 1 }, ok: true },
+      out: { token: 'works', health: { status: 200 }, classes: { count: 2 }, ok: true },
     });
     expect(registered.code).toBe(0);
     expect(registered.out.registered).toHaveLength(5);

@@ -24,19 +24,29 @@ export async function bookingHarness(options: Parameters<typeof scheduleHarness>
     return { reference, wellhubSlotId: Number(slot.body.wellhub_slot_id) };
   }
 
-  /** A member books at the local Wellhub; its webhook reaches the handler. The booking number. */
-  async function book(wellhubSlotId: number, gympassId?: string): Promise<string> {
+  /**
+   * A member books at the local Wellhub; its webhook is held back: `deliver()` hands it to the
+   * handler when the test wants it to arrive.
+   */
+  async function request(wellhubSlotId: number, gympassId?: string) {
     const booked = await h.wellhub.acting.book({
       slotId: wellhubSlotId,
       receiverUrl: NOWHERE,
       ...(gympassId !== undefined ? { gympassId } : {}),
     });
     if (!booked.ok) throw new Error(booked.error);
-    const answer = await h.deliver('booking-requested', {
-      body: booked.delivery.body as Record<string, unknown>,
-    });
-    expect(answer.status).toBe(200);
-    return booked.record.booking_number;
+    const body = booked.delivery.body as Record<string, unknown>;
+    return {
+      number: booked.record.booking_number,
+      deliver: async () => expect((await h.deliver('booking-requested', { body })).status).toBe(200),
+    };
+  }
+
+  /** A member books at the local Wellhub; its webhook reaches the handler. The booking number. */
+  async function book(wellhubSlotId: number, gympassId?: string): Promise<string> {
+    const requested = await request(wellhubSlotId, gympassId);
+    await requested.deliver();
+    return requested.number;
   }
 
   /** The member cancels at the local Wellhub; the webhook body, for delivering again. */
@@ -69,7 +79,7 @@ export async function bookingHarness(options: Parameters<typeof scheduleHarness>
     };
   }
 
-  return { ...h, publishedSlot, book, cancel, record, atWellhub, seats };
+  return { ...h, publishedSlot, request, book, cancel, record, atWellhub, seats };
 }
 
 export type BookingHarness = Awaited<ReturnType<typeof bookingHarness>> & ScheduleHarness;

@@ -46,12 +46,18 @@ export interface StartedService {
   ): Promise<{ code: number; out: ReturnType<typeof JSON.parse>; err: string }>;
   /** Stops it as Ctrl-C would (SIGTERM, which npm passes on), outright if it lingers; removes its data. */
   kill(): Promise<void>;
+  /** Stops it as Ctrl-C would and starts it again on the same ports and data. */
+  restart(): Promise<StartedService>;
 }
 
-export async function startService(): Promise<StartedService> {
+export interface ServiceOptions {
+  /** Settings on top of the defaults (`WELLHUB_API_URL` to use a local Wellhub of the test's own). */
+  readonly env?: Record<string, string>;
+}
+
+export async function startService(options: ServiceOptions = {}): Promise<StartedService> {
   const [port, dynamoDbPort, simPort] = [await freePort(), await freePort(), await freePort()];
   const dataDir = mkdtempSync(join(tmpdir(), 'wellhub-start-'));
-  const base = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PORT: String(port),
@@ -60,6 +66,14 @@ export async function startService(): Promise<StartedService> {
     DATA_DIR: dataDir,
   };
   for (const name of INHERITED) delete env[name];
+  Object.assign(env, options.env);
+  return launch(env);
+}
+
+async function launch(env: NodeJS.ProcessEnv): Promise<StartedService> {
+  const dataDir = env.DATA_DIR ?? '';
+  const simPort = Number(env.WELLHUB_SIM_PORT);
+  const base = `http://127.0.0.1:${env.PORT}`;
   const child = spawn('npm', ['start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   const output: string[] = [];
@@ -94,14 +108,21 @@ export async function startService(): Promise<StartedService> {
       }
     },
     async kill() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        const lingering = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        await exited;
-        clearTimeout(lingering);
-      }
+      await stop();
       rmSync(dataDir, { recursive: true, force: true });
     },
+    async restart() {
+      await stop();
+      return launch(env);
+    },
   };
+
+  async function stop(): Promise<void> {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    const lingering = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(lingering);
+  }
 }

@@ -46,6 +46,8 @@ export async function startTestPipeline(
     ...(options.wellhub ? { wellhub: options.wellhub } : {}),
     ...(options.horizonDays ? { horizonDays: options.horizonDays } : {}),
   };
+  // Without a Wellhub client no job calls Wellhub: only the events' own work is waited for.
+  const kinds = options.wellhub ? {} : { kinds: ['event'] };
   const worker = streamWorker(() => deps);
   const checkpointFile =
     options.checkpointFile ?? join(mkdtempSync(join(tmpdir(), 'wellhub-stream-')), 'checkpoint.json');
@@ -74,7 +76,8 @@ export async function startTestPipeline(
     stopStream,
     pipeline: deps,
     /** Resolves once the stream has applied (or recorded a failure for) every event received so far. */
-    drain: (timeoutMs?: number) => waitForDrain(store, timeoutMs === undefined ? {} : { timeoutMs }),
+    drain: (timeoutMs?: number) =>
+      waitForDrain(store, { ...kinds, ...(timeoutMs === undefined ? {} : { timeoutMs }) }),
     /**
      * Until nothing at all is owed: the stream's work, then, as the scheduler would in the minutes that
      * follow, sweeps with the clock moved past every retry's due time. For fault runs, where a job
@@ -84,8 +87,8 @@ export async function startTestPipeline(
       const deadline = Date.now() + timeoutMs;
       for (let sweeps = 0; ; sweeps++) {
         // The stream first; what it dropped (after its retries) is the sweeper's, as in production.
-        await waitForDrain(store, { timeoutMs: STREAM_PATIENCE_MS }).catch(() => undefined);
-        const { count } = await store.pendingWork();
+        await waitForDrain(store, { ...kinds, timeoutMs: STREAM_PATIENCE_MS }).catch(() => undefined);
+        const { count } = await store.pendingWork(kinds);
         if (count === 0) return { sweeps };
         if (Date.now() > deadline) throw new Error(`pipeline not settled: ${count} jobs still owed`);
         await sweep({ ...deps, now: () => new Date(Date.now() + SETTLE_CLOCK_AHEAD_MS) });

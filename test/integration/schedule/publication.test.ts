@@ -149,7 +149,7 @@ describe('publishing the gym schedule to Wellhub', () => {
     expect((await h.deliver('booking-requested', { body: event })).status).toBe(200);
     await h.drain();
     expect((await h.gym('GET', `/gym/slots/${ref}`)).body.bookings).toEqual([
-      expect.objectContaining({ booking_number: bookingNumber, status: 'REQUESTED' }),
+      expect.objectContaining({ booking_number: bookingNumber, status: 'RESERVED' }),
     ]);
 
     const canceled = await h.gym('POST', `/gym/slots/${ref}/cancel`);
