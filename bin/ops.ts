@@ -31,6 +31,8 @@ const USAGE = `usage: ops <command>
   slot cancel <reference>           the gym cancels the slot: deleted at Wellhub, bookings canceled
   schedule import <file.json>       a whole schedule {"classes":[…],"slots":[…]}; again: no change
   drift                             slots at Wellhub that reconcile could not match (never deleted)
+  validate <wellhub_id> --gym <gym_id>
+                                    the front desk validates the member's pending walk-in check-in
   wellhub check --gym <gym_id>      Wellhub's health, and whether our token works for the gym
   wellhub register-webhooks --gym <gym_id> --base-url <url>
                                     register the five webhook URLs and the secret at Wellhub`;
@@ -52,6 +54,7 @@ async function main(argv: string[]): Promise<number> {
   const wellhub = await import('#lib/ops/wellhub');
   const schedule = await import('#lib/ops/schedule');
   const bookings = await import('#lib/ops/bookings');
+  const checkins = await import('#lib/ops/checkins');
   const { wellhubClient } = await import('#lib/wellhub-api/client');
   const store = new DynamoDbStore({ tableName: config.tableName, timeoutMs: 5000 });
   const context = {
@@ -61,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
       now: () => new Date(),
       wellhub: wellhubClient(config),
       horizonDays: config.scheduleHorizonDays,
+      apply: { walkinValidation: config.walkinValidation },
     },
   };
   const [command, ...args] = argv;
@@ -93,6 +97,12 @@ async function main(argv: string[]): Promise<number> {
     },
     schedule: () => (args[0] === 'import' && args[1] ? schedule.scheduleImport(context, args[1]) : undefined),
     drift: () => schedule.drift(context),
+    validate: () => {
+      const gym = args.indexOf('--gym');
+      return args[0] && gym > 0 && args[gym + 1]
+        ? checkins.validate(context, args[0], args[gym + 1] as string)
+        : undefined;
+    },
   };
   const result = command !== undefined && Object.hasOwn(run, command) ? run[command]?.() : undefined;
   if (result === undefined) {

@@ -17,6 +17,7 @@ import {
   answersFailedMetric,
   answersTimedOutMetric,
   bookingsUnansweredMetric,
+  checkinsUnvalidatedMetric,
   failedJobsMetric,
   overdueJobsMetric,
   PUBLISH_JOBS,
@@ -24,6 +25,7 @@ import {
   publicationsOverdueMetric,
   quarantinedMetric,
   signatureRejectedMetric,
+  validationsFailedMetric,
   wellhubAuthRefusedMetric,
   wellhubTokenMissingMetric,
 } from './app-metrics';
@@ -268,6 +270,25 @@ export class OnCallAlarms extends Construct {
       threshold: 1,
       description:
         'An answer or a cancellation by the gym ended undelivered: refused by Wellhub, past its deadline, or possibly delivered (a retry refused after a lost reply; the seat is kept). `ops booking <n>` shows its calls; `ops failures` lists it.',
+    });
+
+    // Money lost: Wellhub pays for a visit only once the gym validated it (CONTRACT §12).
+    this.add('ValidationFailed', {
+      name: 'validation-failed',
+      metric: validationsFailedMetric({ period: fiveMinutes }),
+      threshold: 1,
+      description:
+        'A check-in could not be validated (expired, canceled, not found for 2 minutes, or Wellhub unreachable for its 20 minutes): the visit is not paid. `ops failures` lists it; `ops booking <n>` or `ops event <id>` shows each call.',
+    });
+
+    // Like booking-unanswered: a gauge the sweeper reports each minute, silence keeps the last state.
+    this.add('CheckinUnvalidated', {
+      name: 'checkin-unvalidated',
+      metric: checkinsUnvalidatedMetric({ period: Duration.minutes(1) }),
+      threshold: 1,
+      treatMissingData: TreatMissingData.IGNORE,
+      description:
+        'A check-in is still not validated 5 minutes after it happened: Wellhub stops accepting it at 20. Look at the booking-answers query, wellhub-auth-refused and wellhub-token-missing.',
     });
   }
 

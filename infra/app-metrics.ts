@@ -208,3 +208,13 @@ export function answersTimedOutMetric(options: MetricOptions = {}): Metric {
 export function bookingsUnansweredMetric(options: MetricOptions = {}): Metric {
   return appMetric('BookingsUnanswered', {}, { statistic: Stats.MAXIMUM, ...options });
 }
+
+/** `ValidationsFailed` (Count) by {service}: check-ins Wellhub will not pay for (CONTRACT §12). */
+export function validationsFailedMetric(options: MetricOptions = {}): Metric {
+  return appMetric('ValidationsFailed', {}, { statistic: Stats.SUM, ...options });
+}
+
+/** `CheckinsUnvalidated` (Count) by {service}: a gauge, each sweep: check-ins pending 5 minutes on. */
+export function checkinsUnvalidatedMetric(options: MetricOptions = {}): Metric {
+  return appMetric('CheckinsUnvalidated', {}, { statistic: Stats.MAXIMUM, ...options });
+}

@@ -25,6 +25,8 @@ export interface Config {
   readonly scheduleHorizonDays: number;
   /** Local runs: the bearer token of the gym API (`GYM_API_TOKEN`); deployed, IAM guards it instead. */
   readonly gymApiToken?: string;
+  /** `WALKIN_VALIDATION`: walk-in check-ins validated by the service (`auto`) or the front desk (`manual`). */
+  readonly walkinValidation: 'auto' | 'manual';
   /** Calling Wellhub (CONTRACT §13). Its problems never block webhooks: Wellhub calls fail closed. */
   readonly wellhub: WellhubApiConfig;
 }
@@ -67,8 +69,16 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems,
     scheduleHorizonDays: positiveNumber(env, 'SCHEDULE_HORIZON_DAYS', 14, problems),
     ...(env.GYM_API_TOKEN ? { gymApiToken: env.GYM_API_TOKEN } : {}),
+    walkinValidation: walkinValidation(env, problems),
     wellhub: readWellhubApiConfig(env),
   };
+}
+
+function walkinValidation(env: NodeJS.ProcessEnv, problems: string[]): 'auto' | 'manual' {
+  const value = env.WALKIN_VALIDATION ?? 'auto';
+  if (value === 'auto' || value === 'manual') return value;
+  problems.push(`WALKIN_VALIDATION must be auto or manual, not ${JSON.stringify(value)}`);
+  return 'auto';
 }
 
 function readWellhubApiConfig(env: NodeJS.ProcessEnv): WellhubApiConfig {

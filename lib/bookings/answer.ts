@@ -8,6 +8,7 @@ import type {
   DeliveryState,
   Seat,
 } from './records';
+import { settledValidation, validationDeadline, validationEligibility } from './validation';
 
 /**
  * The gym's answer to a booking request (CONTRACT §11) as pure functions of the booking, its slot
@@ -152,8 +153,14 @@ export function releaseSeat(booking: BookingRecord, because: string, at: Date): 
 export type Owed =
   | { readonly kind: 'answer'; readonly body: AnswerBody; readonly deadline: Date }
   | { readonly kind: 'gym_cancellation'; readonly body: AnswerBody; readonly deadline: Date }
+  /** The check-in to validate (CONTRACT §12), by `deadline`. */
+  | { readonly kind: 'validation'; readonly deadline: Date }
+  /** A check-in whose booking request has not arrived yet: it waits for it, until `until`. */
+  | { readonly kind: 'validation_waits'; readonly until: Date }
+  /** A check-in the gym does not validate (its answer was not RESERVED): the reason is kept. */
+  | { readonly kind: 'validation_not_needed'; readonly reason: string }
   /** Its deadline passed undelivered. */
-  | { readonly kind: 'expired'; readonly message: 'answer' | 'gym_cancellation' }
+  | { readonly kind: 'expired'; readonly message: 'answer' | 'gym_cancellation' | 'validation' }
   /** The member (or Wellhub, with the slot) ended the booking first: no answer is wanted. */
   | { readonly kind: 'unwanted'; readonly reason: string }
   | { readonly kind: 'nothing' };
@@ -169,6 +176,15 @@ export function owed(booking: BookingRecord, now: Date): Owed {
     const deadline = new Date(answer.deadline);
     if (now.getTime() >= deadline.getTime()) return { kind: 'expired', message: 'answer' };
     return { kind: 'answer', body: answerBody(answer), deadline };
+  }
+  const validation = booking.validation;
+  if (validation?.state === 'pending') {
+    const deadline = validationDeadline(validation);
+    if (now.getTime() >= deadline) return { kind: 'expired', message: 'validation' };
+    const eligible = validationEligibility(booking);
+    if (eligible === 'wait') return { kind: 'validation_waits', until: new Date(deadline) };
+    if (eligible !== 'validate') return { kind: 'validation_not_needed', reason: eligible.notNeeded };
+    return { kind: 'validation', deadline: new Date(deadline) };
   }
   const cancellation = booking.gym_cancellation;
   if (cancellation?.state === 'pending') {
@@ -258,9 +274,24 @@ export function withCall(
 /** The deadline passed with the message undelivered: an answer's booking is rejected by Wellhub. */
 export function withExpiry(
   booking: BookingRecord,
-  message: 'answer' | 'gym_cancellation',
+  message: 'answer' | 'gym_cancellation' | 'validation',
   at: Date,
 ): BookingUpdate {
+  if (message === 'validation') {
+    const validation = booking.validation;
+    if (validation === undefined) return { booking };
+    const why =
+      booking.answer === undefined
+        ? 'no booking request was received before the check-in expired'
+        : (validation.attempts.at(-1)?.error ?? 'not validated in time');
+    return {
+      booking: {
+        ...booking,
+        validation: settledValidation(validation, 'failed', why),
+        updated_at: at.toISOString(),
+      },
+    };
+  }
   const current = message === 'answer' ? booking.answer : booking.gym_cancellation;
   if (current === undefined || current.state !== 'pending') return { booking };
   const next: BookingRecord = {
@@ -336,8 +367,12 @@ export function cancelOneByGym(
   return releaseSeat(next, 'canceled by the gym', at);
 }
 
-/** A message that ended without being delivered: on-call looks at it (`ops failures`). */
+/** A message that ended without being delivered, or a visit not validated: on-call looks at it (`ops failures`). */
 export function failedMessage(booking: BookingRecord): boolean {
   const failed: ReadonlySet<string> = new Set(['refused', 'timed_out', 'possibly_delivered']);
-  return failed.has(booking.answer?.state ?? '') || failed.has(booking.gym_cancellation?.state ?? '');
+  return (
+    failed.has(booking.answer?.state ?? '') ||
+    failed.has(booking.gym_cancellation?.state ?? '') ||
+    booking.validation?.state === 'failed'
+  );
 }

@@ -5,6 +5,7 @@ import { routeOf } from '#lib/wellhub/routes';
 import type { WellhubEvent } from '#lib/wellhub/wellhub-event';
 import { applyToBooking } from './booking';
 import type { BookingRecord, CustomerRecord, EventRecord, Seat } from './records';
+import { type CheckinValidation, newValidation } from './validation';
 
 /** What applying an event reads first: the booking it is about and who its Wellhub ID belongs to. */
 export interface ApplyState {
@@ -17,6 +18,8 @@ export interface AppliedFields {
   readonly customer_id?: string;
   readonly booking_status?: BookingRecord['status'];
   readonly conflict?: true;
+  /** A walk-in check-in: its validation at Wellhub lives on its event record (CONTRACT §12). */
+  readonly validation?: CheckinValidation;
 }
 
 /** Everything one event changes, written at once or not at all (CONTRACT §4). */
@@ -34,10 +37,14 @@ export interface EventChange {
   };
   /** A new profile, claimed together with its Wellhub ID so that two first bookings make one. */
   readonly customer?: CustomerRecord;
+  /** A walk-in: listed by gym and member; `auto`: its record owes the validation call once applied. */
+  readonly walkin?: { readonly gymId: string; readonly wellhubId: string; readonly auto: boolean };
 }
 
 export interface ApplyOptions {
   readonly newCustomerId?: () => string;
+  /** `WALKIN_VALIDATION`: walk-ins validated by the service (default) or by the front desk. */
+  readonly walkinValidation?: 'auto' | 'manual';
 }
 
 export function keyOf(record: EventRecord): EventKey {
@@ -61,9 +68,13 @@ export function decideApply(record: EventRecord, state: ApplyState, options: App
           receivedAt: record.received_at,
           customerId,
         });
+  const manual = options.walkinValidation === 'manual';
+  const walkin = event.type === 'checkin' ? newValidation(event.occurredAt, manual) : undefined;
   return {
     key: keyOf(record),
+    ...(walkin ? { walkin: { gymId: event.gymId, wellhubId: event.wellhubId, auto: !manual } } : {}),
     applied: {
+      ...(walkin ? { validation: walkin } : {}),
       ...(customerId !== undefined ? { customer_id: customerId } : {}),
       ...(bookingChange ? { booking_status: bookingChange.booking.status } : {}),
       ...(bookingChange?.conflict ? { conflict: true as const } : {}),

@@ -6,6 +6,7 @@ import type {
 } from '#lib/wellhub/wellhub-event';
 import { type BookingUpdate, releaseSeat, withDecision } from './answer';
 import type { BookingRecord, BookingStatus, GymAction, HistoryEntry, Seat } from './records';
+import { newValidation } from './validation';
 
 /** The Wellhub events that are about one booking. */
 export type BookingEvent = BookingRequested | BookingCanceled | BookingLateCanceled | CheckinBookingOccurred;
@@ -90,11 +91,19 @@ export function applyToBooking(
   const { booking, released } = memberCanceled
     ? releaseSeat(folded, event.type, new Date(applied.receivedAt))
     : { booking: folded, released: undefined };
-  return {
-    booking: firstRequest ? owesAnswer(booking, applied.receivedAt) : booking,
-    conflict,
-    ...(released ? { released } : {}),
-  };
+  const owing = firstRequest
+    ? owesAnswer(booking, applied.receivedAt)
+    : event.type === 'checkin-booking-occurred' && booking.validation === undefined
+      ? owesValidation(booking, event.occurredAt, applied.receivedAt)
+      : booking;
+  return { booking: owing, conflict, ...(released ? { released } : {}) };
+}
+
+/** A booked check-in owes its validation at Wellhub, which pays the gym for the visit (CONTRACT §12). */
+function owesValidation(booking: BookingRecord, checkedInAt: string, at: string): BookingRecord {
+  // Out of the failed list too: an answer on-call still has to look at does not hold up the visit.
+  const { work_queue: _queue, ...rest } = booking;
+  return { ...rest, validation: newValidation(checkedInAt), work_at: at, job_requested_at: at };
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { EventType } from '#lib/wellhub/routes';
 import type { ReasonCategory } from '#lib/wellhub-api/types';
+import type { CheckinValidation } from './validation';
 
 /**
  * What the gym's records hold (CONTRACT §4, §6, §7). Field names are the stored attribute names, so
@@ -123,6 +124,8 @@ export interface BookingRecord extends BookingWork {
   readonly answer?: BookingAnswer;
   readonly seat?: Seat;
   readonly gym_cancellation?: GymCancellation;
+  /** The check-in's validation at Wellhub, once the member checked in (CONTRACT §12). */
+  readonly validation?: CheckinValidation;
   readonly created_at: string;
   readonly updated_at: string;
   readonly history: readonly HistoryEntry[];
@@ -181,6 +184,11 @@ export interface EventRecord {
   readonly conflict?: true;
   /** Set when on-call re-drove it after it had failed. */
   readonly retried_at?: string;
+  /** A walk-in check-in's validation at Wellhub (CONTRACT §12). */
+  readonly validation?: CheckinValidation;
+  /** Set while a walk-in's validation is owed: see BookingWork. */
+  readonly job_requested_at?: string;
+  readonly lease_until?: string;
 }
 
 export interface QuarantineRecord {

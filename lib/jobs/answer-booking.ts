@@ -14,16 +14,18 @@ import {
   withoutAnswer,
 } from '#lib/bookings/answer';
 import type { BookingRecord } from '#lib/bookings/records';
+import { validationDeadline } from '#lib/bookings/validation';
 import { logger, metrics } from '#lib/log';
 import type { BookingStore } from '#lib/store/booking-store';
 import type { ScheduleStore } from '#lib/store/schedule-store';
 import type { WellhubClient } from '#lib/wellhub-api/client';
 import type { WellhubOutcome } from '#lib/wellhub-api/outcome';
-import { nextAttemptAt } from '#lib/wellhub-api/retry';
 import { LostRaces } from './apply-event';
 import { describe } from './attempts';
 import { type BookingJobDeps, changeBooking, settle } from './booking-changes';
+import { planRetry } from './call-retry';
 import { explain, LEASE_MS } from './publication';
+import { countValidationFailed, notNeeded, validateBookedCheckin } from './validate-checkin';
 
 export interface AnswerDeps extends BookingJobDeps {
   readonly bookings: BookingStore;
@@ -35,10 +37,6 @@ export interface AnswerDeps extends BookingJobDeps {
 
 export type AnswerOutcome = 'answered' | 'retry' | 'failed' | 'done' | 'skipped';
 
-/** Retries this close are waited for in the job; later ones are the sweeper's (every minute). */
-const WAIT_IN_JOB_MS = 5_000;
-/** The job never holds its 30 s lease near its end: a crashed job's claim lapses for the sweeper. */
-const JOB_BUDGET_MS = 15_000;
 /** Deciders of one hot slot collide; each collision re-reads the counts and decides again. */
 const MAX_DECIDE_RACES = 40;
 
@@ -79,29 +77,63 @@ export async function answerBooking(
       }
       if (next.kind === 'expired') {
         booking = await changeBooking(deps, booking, (b) => withExpiry(b, next.message, at), at);
-        countFailure(next.message, 'timed_out');
+        if (next.message === 'validation') countValidationFailed();
+        else countFailure(next.message, 'timed_out');
         continue;
       }
-      const result = await deliver(deps, booking, next);
-      const calledAt = deps.now();
-      booking = await changeBooking(deps, booking, (b) => withCall(b, next.kind, result, calledAt), calledAt);
-      if (result.kind === 'delivered') countDelivered(booking, next, calledAt);
-      const settled = stateOf(booking, next.kind);
-      if (result.kind === 'refused' && settled !== 'not_needed') countFailure(next.kind, settled);
-      if (result.kind !== 'retry') continue;
-      const attempts =
-        (next.kind === 'answer' ? booking.answer : booking.gym_cancellation)?.attempts.length ?? 1;
-      const retryAt =
-        nextAttemptAt(attempts, calledAt.getTime(), {
-          deadline: next.deadline.getTime(),
-          ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}),
-        }) ?? next.deadline.getTime();
-      const wait = retryAt - calledAt.getTime();
-      if (wait <= WAIT_IN_JOB_MS && performance.now() - started + wait < JOB_BUDGET_MS) {
-        await (deps.sleep ?? sleep)(wait);
+      if (next.kind === 'validation_not_needed') {
+        booking = await changeBooking(deps, booking, (b) => ({ booking: notNeeded(b, next.reason, at) }), at);
         continue;
       }
-      booking = await settle(deps, booking, new Date(retryAt), calledAt);
+      if (next.kind === 'validation_waits') {
+        // Its booking request has not arrived: applying it hands the booking back to the stream.
+        booking = await settle(deps, booking, next.until, at);
+        return log('retry', { ...story(booking), retry_at: next.until.toISOString() });
+      }
+      let retry: { attempts: number; deadline: number; retryAfterMs?: number; auth?: boolean } | undefined;
+      if (next.kind === 'validation') {
+        const validated = await validateBookedCheckin(deps, booking);
+        booking = validated.booking;
+        const result = validated.result;
+        if (booking.validation?.state === 'pending')
+          retry = {
+            attempts: booking.validation.attempts.length,
+            deadline: validationDeadline(booking.validation),
+            ...(result.kind === 'retry' && result.retryAfterMs !== undefined
+              ? { retryAfterMs: result.retryAfterMs }
+              : {}),
+            ...(result.kind === 'retry' && result.auth === true ? { auth: true } : {}),
+          };
+      } else {
+        const result = await deliver(deps, booking, next);
+        const calledAt = deps.now();
+        booking = await changeBooking(
+          deps,
+          booking,
+          (b) => withCall(b, next.kind, result, calledAt),
+          calledAt,
+        );
+        if (result.kind === 'delivered') countDelivered(booking, next, calledAt);
+        const settled = stateOf(booking, next.kind);
+        if (result.kind === 'refused' && settled !== 'not_needed') countFailure(next.kind, settled);
+        if (result.kind === 'retry')
+          retry = {
+            attempts:
+              (next.kind === 'answer' ? booking.answer : booking.gym_cancellation)?.attempts.length ?? 1,
+            deadline: next.deadline.getTime(),
+            ...(result.retryAfterMs !== undefined ? { retryAfterMs: result.retryAfterMs } : {}),
+            ...(result.auth ? { auth: true } : {}),
+          };
+      }
+      if (retry === undefined) continue;
+      const calledAt = deps.now().getTime();
+      const plan = planRetry(retry.attempts, calledAt, retry.deadline, retry, performance.now() - started);
+      const retryAt = plan.at;
+      if (plan.inJob) {
+        await (deps.sleep ?? sleep)(retryAt - calledAt);
+        continue;
+      }
+      booking = await settle(deps, booking, new Date(retryAt), new Date(calledAt));
       return log('retry', { ...story(booking), retry_at: new Date(retryAt).toISOString() });
     }
   } catch (error) {
@@ -140,7 +172,7 @@ async function deliver(
   deps: AnswerDeps,
   booking: BookingRecord,
   message: Extract<Owed, { kind: 'answer' | 'gym_cancellation' }>,
-): Promise<CallResult & { readonly retryAfterMs?: number }> {
+): Promise<CallResult & { readonly retryAfterMs?: number; readonly auth?: boolean }> {
   const attempt =
     ((message.kind === 'answer' ? booking.answer : booking.gym_cancellation)?.attempts.length ?? 0) + 1;
   const outcome = await deps.wellhub.answerBooking(booking.gym_id, booking.booking_number, message.body, {
@@ -161,6 +193,7 @@ export function callResult(
         ...(outcome.status !== undefined ? { httpStatus: outcome.status } : {}),
         error: explain(outcome),
         ...(outcome.retryAfterMs !== undefined ? { retryAfterMs: outcome.retryAfterMs } : {}),
+        ...(needsOnCall(outcome) ? { auth: true } : {}),
       };
     default:
       return { kind: 'refused', httpStatus: outcome.status, error: explain({ ...outcome, kind: 'refused' }) };
@@ -171,6 +204,14 @@ function stateOf(booking: BookingRecord, message: 'answer' | 'gym_cancellation')
   return (message === 'answer' ? booking.answer : booking.gym_cancellation)?.state ?? 'none';
 }
 
+/** Our token missing, unreadable or refused: only on-call can change that. */
+export function needsOnCall(outcome: WellhubOutcome<unknown>): boolean {
+  return (
+    outcome.kind === 'retry' &&
+    (outcome.auth === true || outcome.reason === 'not_configured' || outcome.reason === 'token_unavailable')
+  );
+}
+
 /** What the job's log line says about the booking: never the member, only the answer's course. */
 function story(booking: BookingRecord): Record<string, unknown> {
   return {
@@ -179,6 +220,8 @@ function story(booking: BookingRecord): Record<string, unknown> {
     answer_state: booking.answer?.state,
     answer_attempts: booking.answer?.attempts.length,
     gym_cancellation_state: booking.gym_cancellation?.state,
+    validation_state: booking.validation?.state,
+    validation_attempts: booking.validation?.attempts.length,
     booking_status: booking.status,
   };
 }

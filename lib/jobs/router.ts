@@ -5,6 +5,7 @@ import type { EventKey } from '#lib/inbox/receive';
 import { logger, metrics } from '#lib/log';
 import type { BookingStore } from '#lib/store/booking-store';
 import type { ScheduleStore } from '#lib/store/schedule-store';
+import type { WalkinStore } from '#lib/store/walkin-store';
 import type { WellhubClient } from '#lib/wellhub-api/client';
 import { type AnswerOutcome, answerBooking } from './answer-booking';
 import { type ApplyStore, applyEvent } from './apply-event';
@@ -12,6 +13,7 @@ import { describe, type FailedAttempt, failedAttempt } from './attempts';
 import type { PublishOutcome } from './publication';
 import { publishClass } from './publish-class';
 import { publishSlot } from './publish-slot';
+import { validateWalkin, type WalkinOutcome } from './validate-walkin';
 
 /** Who ran a job: the stream (the fast path), the sweeper (the safety net) or on-call. */
 export type Via = 'stream' | 'sweeper' | 'ops';
@@ -20,6 +22,7 @@ export interface JobStore extends ApplyStore {
   recordFailedAttempt(key: EventKey, previousAttempts: number, failure: FailedAttempt): Promise<boolean>;
   readonly schedule: ScheduleStore;
   readonly bookings: BookingStore;
+  readonly walkins: WalkinStore;
 }
 
 export interface JobDeps {
@@ -32,7 +35,15 @@ export interface JobDeps {
   readonly horizonDays?: number;
 }
 
-export type JobOutcome = 'applied' | 'done' | 'retry' | 'failed' | 'skipped' | PublishOutcome | AnswerOutcome;
+export type JobOutcome =
+  | 'applied'
+  | 'done'
+  | 'retry'
+  | 'failed'
+  | 'skipped'
+  | PublishOutcome
+  | AnswerOutcome
+  | WalkinOutcome;
 
 /** Wellhub's booking horizon (WELLHUB-API.md): members book up to 14 days ahead. */
 export const DEFAULT_HORIZON_DAYS = 14;
@@ -93,10 +104,19 @@ export async function runPublishJob(
   return { job, outcome };
 }
 
-/** The job of an event record: applying it, while it is `RECEIVED`. */
+/** The job of an event record: applying it, while it is `RECEIVED`; then validating a walk-in. */
 export async function runEventJob(record: EventRecord, deps: JobDeps, via: Via): Promise<JobReport> {
-  if (record.state !== 'RECEIVED') return { job: 'none', outcome: 'skipped' };
-  return runApplyEvent(record, deps, via);
+  if (record.state === 'RECEIVED') return runApplyEvent(record, deps, via);
+  if (record.state === 'APPLIED' && record.validation?.state === 'pending') {
+    if (deps.wellhub === undefined) return { job: 'validateWalkin', outcome: 'skipped' };
+    const outcome = await validateWalkin(
+      { walkins: deps.store.walkins, wellhub: deps.wellhub, now: deps.now },
+      { type: record.event_type, id: record.event_key },
+      via,
+    );
+    return { job: 'validateWalkin', outcome };
+  }
+  return { job: 'none', outcome: 'skipped' };
 }
 
 /**

@@ -20,6 +20,7 @@ export function pipelineDeps(): PipelineDeps {
     now: () => new Date(),
     wellhub: wellhubClient(config),
     horizonDays: config.scheduleHorizonDays,
+    apply: { walkinValidation: config.walkinValidation },
   };
   return defaults;
 }

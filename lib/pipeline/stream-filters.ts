@@ -29,13 +29,14 @@ export const WORKER_FILTERS = [
       },
     },
   },
-  // A booking that owes Wellhub a call (its answer, a cancellation by the gym): `job_requested_at` is
-  // set by the write that owes it and cleared by the job's claim, in the same way.
+  // A booking that owes Wellhub a call (its answer, a check-in's validation, a cancellation by the
+  // gym), or a walk-in to validate: `job_requested_at` is set by the write that owes it and cleared by
+  // the job's claim, in the same way.
   {
     eventName: ['INSERT', 'MODIFY'],
     dynamodb: {
       NewImage: {
-        kind: { S: ['booking'] },
+        kind: { S: ['booking', 'event'] },
         job_requested_at: { S: [{ exists: true }] },
       },
     },

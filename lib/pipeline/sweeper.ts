@@ -20,6 +20,7 @@ export interface SweepReport {
   readonly failed: number;
   readonly overduePublications: number;
   readonly unansweredBookings: number;
+  readonly unvalidatedCheckins: number;
   readonly oldestDueAt: string | undefined;
 }
 
@@ -54,15 +55,37 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
   const owed = await deps.store.owedWork();
   const overduePublications = publicationsOverdue(owed, now);
   const unansweredBookings = bookingsUnanswered(owed, now);
+  const unvalidatedCheckins = checkinsUnvalidated(owed, now);
   const oldestDueAt = due[0]?.work_at as string | undefined;
-  const report = { due: due.length, outcomes, failed, overduePublications, unansweredBookings, oldestDueAt };
+  const report = {
+    due: due.length,
+    outcomes,
+    failed,
+    overduePublications,
+    unansweredBookings,
+    unvalidatedCheckins,
+    oldestDueAt,
+  };
   logger.info('sweep', { ...report, latency_ms: Math.round(performance.now() - started) });
   const metric = metrics.singleMetric();
   metric.addMetric('OverdueJobs', MetricUnit.Count, due.length);
   metric.addMetric('FailedJobs', MetricUnit.Count, failed);
   metric.addMetric('PublicationsOverdue', MetricUnit.Count, overduePublications);
   metric.addMetric('BookingsUnanswered', MetricUnit.Count, unansweredBookings);
+  metric.addMetric('CheckinsUnvalidated', MetricUnit.Count, unvalidatedCheckins);
   return report;
+}
+
+/** A check-in still being validated this long after the member checked in is alarmed. */
+export const VALIDATION_OVERDUE_MS = 5 * 60_000;
+
+/** Check-ins (booked or walk-in) the service still owes a validation 5 minutes after they happened. */
+export function checkinsUnvalidated(owed: readonly Record<string, unknown>[], now: Date): number {
+  return owed.filter((item) => {
+    const validation = item.validation as { state?: string; checked_in_at?: string } | undefined;
+    if (validation?.state !== 'pending') return false;
+    return Date.parse(validation.checked_in_at ?? '') < now.getTime() - VALIDATION_OVERDUE_MS;
+  }).length;
 }
 
 /** A booking request still without a delivered answer this long after its timestamp is alarmed. */

@@ -22,6 +22,7 @@ import { appliedTransaction, failedAttemptUpdate, receivedPut, retryUpdate } fro
 import { ScheduleStore } from './schedule-store';
 import { DUE_QUEUES, FAILED_QUEUE, keys, TTL_ATTRIBUTE, WORK_INDEX } from './table';
 import { TableAccess, unavailable, withoutKeys } from './table-access';
+import { WalkinStore } from './walkin-store';
 
 /** Unprocessed keys mean throttling: a short second and third try, well inside Wellhub's 1 s. */
 const BATCH_GET_ATTEMPTS = 3;
@@ -47,6 +48,8 @@ export class DynamoDbStore implements Inbox, ApplyStore {
   readonly schedule: ScheduleStore;
   /** Bookings as the answer job changes them, with their seats. */
   readonly bookings: BookingStore;
+  /** Walk-in check-ins and their validation. */
+  readonly walkins: WalkinStore;
 
   constructor(options: StoreOptions) {
     const timeout = options.timeoutMs ?? 350;
@@ -62,6 +65,7 @@ export class DynamoDbStore implements Inbox, ApplyStore {
     this.#access = new TableAccess(this.#db, this.#table);
     this.schedule = new ScheduleStore(this.#access);
     this.bookings = new BookingStore(this.#access);
+    this.walkins = new WalkinStore(this.#access);
   }
 
   /** The request path's one call: a conditional PutItem of the received event (CONTRACT §4). */

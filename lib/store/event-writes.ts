@@ -4,7 +4,7 @@ import type { EventRecord } from '#lib/bookings/records';
 import type { EventKey } from '#lib/inbox/receive';
 import type { FailedAttempt } from '#lib/jobs/attempts';
 import { bookingItem, releaseSeatItems } from './booking-writes';
-import { dueQueueOf, FAILED_QUEUE, keys, TTL_ATTRIBUTE } from './table';
+import { dueQueueOf, FAILED_QUEUE, keys, listings, TTL_ATTRIBUTE } from './table';
 
 /**
  * The writes that move an event through the pipeline, as DynamoDB requests. Each one is conditional
@@ -45,12 +45,22 @@ export function appliedTransaction(table: string, change: EventChange, at: Date)
     names[`#f${n}`] = name;
     values[`:f${n}`] = value;
   });
+  // A walk-in validated by the service stays in the work index, handed to the stream for its call;
+  // every walk-in is listed by gym and member, for the front desk's `ops validate`.
+  const walkin = change.walkin;
+  if (walkin !== undefined) {
+    sets.push('list_pk = :listPk', 'list_sk = :listSk');
+    values[':listPk'] = listings.walkins(walkin.gymId, walkin.wellhubId);
+    values[':listSk'] = change.applied.validation?.checked_in_at ?? at.toISOString();
+    if (walkin.auto) sets.push('work_at = :at', 'job_requested_at = :at');
+  }
+  const owes = walkin?.auto === true;
   const items: TransactItem[] = [
     {
       Update: {
         TableName: table,
         Key: keys.event(change.key),
-        UpdateExpression: `SET ${sets.join(', ')} REMOVE work_queue, work_at`,
+        UpdateExpression: `SET ${sets.join(', ')}${owes ? '' : ' REMOVE work_queue, work_at'}`,
         ConditionExpression: '#state = :received',
         ExpressionAttributeNames: names,
         ExpressionAttributeValues: values,

@@ -97,6 +97,8 @@ export const listings = {
     list_sk: `${new Date(occurDate).toISOString()}#${reference}`,
   }),
   slotBookings: (wellhubSlotId: string) => `WSLOT#${wellhubSlotId}`,
+  /** A member's walk-in check-ins at a gym, by time: what `ops validate` finds. */
+  walkins: (gymId: string, wellhubId: string) => `WALKIN#${gymId}#${wellhubId}`,
   booking: (wellhubSlotId: string, bookingNumber: string) => ({
     list_pk: `WSLOT#${wellhubSlotId}`,
     list_sk: bookingNumber,

@@ -501,6 +501,32 @@ describe('Booking answer alarms', () => {
     });
   });
 
+  it('pages on any check-in validation failed (money lost), and on a check-in unvalidated 5 minutes on', () => {
+    expect(alarm('validation-failed')).toMatchObject({
+      ...notify(),
+      Namespace: 'WellhubWebhooks',
+      MetricName: 'ValidationsFailed',
+      Dimensions: [service],
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+      AlarmDescription: expect.stringContaining('Runbook: README, Operations, alarm "validation-failed"'),
+    });
+    expect(alarm('checkin-unvalidated')).toMatchObject({
+      ...notify(),
+      Namespace: 'WellhubWebhooks',
+      MetricName: 'CheckinsUnvalidated',
+      Dimensions: [service],
+      Statistic: 'Maximum',
+      Period: 60,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      TreatMissingData: 'ignore',
+    });
+  });
+
   it('pages on any answer past its deadline (money lost)', () => {
     expect(alarm('answer-timeout')).toMatchObject({
       ...notify(),

@@ -356,6 +356,8 @@ describe('WebhookStack observability', () => {
         'booking-unanswered',
         'answer-timeout',
         'answer-failed',
+        'validation-failed',
+        'checkin-unvalidated',
         'publication-failed',
         'publication-pending',
         'gym-api-errors',
@@ -370,6 +372,7 @@ describe('WebhookStack observability', () => {
       'work-overdue': 'breaching',
       'publication-pending': 'ignore',
       'booking-unanswered': 'ignore',
+      'checkin-unvalidated': 'ignore',
     };
     for (const [name, props] of Object.entries(alarms())) {
       expect(props).toMatchObject({

@@ -43,6 +43,7 @@ export async function webhookHarness(
     /** For the jobs that call Wellhub (see startTestPipeline). */
     wellhub?: WellhubClient;
     horizonDays?: number;
+    walkinValidation?: 'auto' | 'manual';
   } = {},
 ) {
   const tableName = await createTestTable();
@@ -64,6 +65,7 @@ export async function webhookHarness(
     ...(options.stream === undefined ? {} : { stream: options.stream }),
     ...(options.wellhub ? { wellhub: options.wellhub } : {}),
     ...(options.horizonDays ? { horizonDays: options.horizonDays } : {}),
+    ...(options.walkinValidation ? { walkinValidation: options.walkinValidation } : {}),
   });
 
   async function deliver(type: EventType, delivery: Delivery): Promise<Answer> {

@@ -37,6 +37,7 @@ export async function startTestPipeline(
     /** For the jobs that call Wellhub: a client of a local Wellhub. */
     wellhub?: WellhubClient;
     horizonDays?: number;
+    walkinValidation?: 'auto' | 'manual';
   } = {},
 ) {
   const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_DYNAMODB ?? '';
@@ -45,6 +46,8 @@ export async function startTestPipeline(
     now: () => new Date(),
     ...(options.wellhub ? { wellhub: options.wellhub } : {}),
     ...(options.horizonDays ? { horizonDays: options.horizonDays } : {}),
+    // Without a Wellhub client walk-ins are left to the front desk, as WALKIN_VALIDATION=manual does.
+    apply: { walkinValidation: options.walkinValidation ?? (options.wellhub ? 'auto' : 'manual') },
   };
   // Without a Wellhub client no job calls Wellhub: only the events' own work is waited for.
   const kinds = options.wellhub ? {} : { kinds: ['event'] };

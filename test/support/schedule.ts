@@ -14,11 +14,14 @@ export interface GymAnswer {
   readonly body: Record<string, unknown>;
 }
 
-export async function scheduleHarness(options: { horizonDays?: number; timeoutMs?: number } = {}) {
+export async function scheduleHarness(
+  options: { horizonDays?: number; timeoutMs?: number; walkinValidation?: 'auto' | 'manual' } = {},
+) {
   const { wellhub, client, raw } = await localWellhub();
   const harness = await webhookHarness({
     wellhub: client(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.horizonDays ? { horizonDays: options.horizonDays } : {}),
+    ...(options.walkinValidation ? { walkinValidation: options.walkinValidation } : {}),
   });
   const handler = gymApiHandler(() => ({ store: harness.store, now: () => new Date() }));
 
