@@ -217,6 +217,46 @@ describe('booking requests through npm start', () => {
     });
   }, 120_000);
 
+  it('validates a booked check-in and a walk-in at Wellhub, and nothing for a rejected booking', async () => {
+    const gymSlot = await slot('spin-checkin', { total_capacity: 5, wellhub_limit: 1 });
+    const booked = await book(gymSlot, '4000000000020');
+    await drained();
+    const checkin = await wellhub.acting.checkin({ bookingNumber: booked.number });
+    expect(checkin.ok).toBe(true);
+    await drained();
+    const validations = (who: string) => wellhub.state.validations.filter((v) => v.gympass_id === who);
+    expect(validations('4000000000020')).toEqual([
+      expect.objectContaining({ gym_id: Number(GYM), http_status: 200 }),
+    ]);
+    expect((await gym('GET', `/gym/bookings/${booked.number}`)).body).toMatchObject({
+      status: 'CHECKED_IN',
+      validation: { state: 'validated', validated_at: expect.any(String) },
+    });
+
+    // Full: rejected. Its check-in (as Wellhub would send it) makes no call, and says why.
+    const rejected = await book(gymSlot, '4000000000021');
+    await drained();
+    const body = JSON.stringify({
+      ...(checkin.ok ? (checkin.delivery.body as Record<string, unknown>) : {}),
+      event_data: {
+        ...((checkin.ok ? (checkin.delivery.body as { event_data: object }).event_data : {}) as object),
+        booking: { booking_number: rejected.number },
+        user: { unique_token: '4000000000021' },
+      },
+    });
+    await deliver('/booking/checkin-booking-occurred', body);
+    await drained();
+    expect(validations('4000000000021')).toEqual([]);
+    expect((await gym('GET', `/gym/bookings/${rejected.number}`)).body).toMatchObject({
+      validation: { state: 'not_needed', error: expect.stringContaining('REJECTED') },
+    });
+
+    const walkin = await wellhub.acting.walkin({ gympassId: '4000000000022', gymId: Number(GYM) });
+    expect(walkin.ok).toBe(true);
+    await drained();
+    expect(validations('4000000000022')).toEqual([expect.objectContaining({ http_status: 200 })]);
+  }, 120_000);
+
   it('delivers the answers in flight when it is stopped and started again', async () => {
     const later = await slot('spin-later', { total_capacity: 5 });
     wellhub.faults.add({
