@@ -257,6 +257,57 @@ describe('booking requests through npm start', () => {
     expect(validations('4000000000022')).toEqual([expect.objectContaining({ http_status: 200 })]);
   }, 120_000);
 
+  it('takes an already validated check-in as validated, and validates one that came before its decision', async () => {
+    const gymSlot = await slot('spin-early-checkin', { total_capacity: 5 });
+    const validations = (who: string) => wellhub.state.validations.filter((v) => v.gympass_id === who);
+    const held = async (number: string) => {
+      const checkin = await wellhub.acting.checkin({ bookingNumber: number, receiverUrl: NOWHERE });
+      if (!checkin.ok) throw new Error(checkin.error);
+      return JSON.stringify(checkin.delivery.body);
+    };
+
+    // The front desk's own system validated it before the webhook reached the service.
+    const first = await book(gymSlot, '4000000000030');
+    await drained();
+    const firstCheckin = await held(first.number);
+    const front = await fetch(`${wellhub.url}/access/v1/validate`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${WELLHUB_TOKEN}`,
+        'content-type': 'application/json',
+        'x-gym-id': GYM,
+      },
+      body: JSON.stringify({ gympass_id: '4000000000030' }),
+    });
+    expect(front.status).toBe(200);
+    await deliver('/booking/checkin-booking-occurred', firstCheckin);
+    await drained();
+    expect((await gym('GET', `/gym/bookings/${first.number}`)).body).toMatchObject({
+      validation: {
+        state: 'validated',
+        attempts: [{ http_status: 400, error: 'checkin.already.validated' }],
+      },
+    });
+
+    // Reserved at Wellhub and checked in before the request reached the gym.
+    const early = await book(gymSlot, '4000000000031', true);
+    await fetch(`${wellhub.url}/booking/v2/gyms/${GYM}/bookings/${early.number}`, {
+      method: 'PATCH',
+      headers: { authorization: `Bearer ${WELLHUB_TOKEN}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'RESERVED' }),
+    });
+    await deliver('/booking/checkin-booking-occurred', await held(early.number));
+    await drained();
+    expect(validations('4000000000031')).toEqual([]);
+    await deliver('/booking/requested', early.body);
+    await drained();
+    expect(validations('4000000000031')).toEqual([expect.objectContaining({ http_status: 200 })]);
+    expect((await gym('GET', `/gym/bookings/${early.number}`)).body).toMatchObject({
+      answer: { status: 'RESERVED' },
+      validation: { state: 'validated' },
+    });
+  }, 120_000);
+
   it('delivers the answers in flight when it is stopped and started again', async () => {
     const later = await slot('spin-later', { total_capacity: 5 });
     wellhub.faults.add({
