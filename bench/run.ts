@@ -5,8 +5,9 @@
  * cold init, warm latency and throughput of the receivers alone, how long after its answer an event
  * is applied (the worker behind the stream), how long a gym's schedule change takes to reach Wellhub
  * and what importing a schedule costs, how soon and how fast booking requests are answered at Wellhub
- * (and that no slot is overbooked), memory, and the cost of each piece; prints one table
- * and writes bench/results.json. Loopback only; every load is bounded in count and time.
+ * (and that no slot is overbooked), how soon a booked check-in is validated there, memory, and the cost
+ * of each piece; prints one table and writes bench/results.json. Loopback only; every load is
+ * bounded in count and time.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -90,8 +91,9 @@ const SCHEDULE_PLAN: SchedulePlan = {
 };
 /**
  * Booking requests answered at Wellhub: 30 of warm-up, 200 one at a time and 20 rounds of 16 members
- * at once on slots with free seats (every one RESERVED); then 200 members at once on one slot of 50
- * seats (exactly 50 RESERVED, 150 CLASS_IS_FULL), and 200 over 100 slots of 2 seats.
+ * at once on slots with free seats (every one RESERVED); then 100 of those members checking in, one at
+ * a time, each validated at Wellhub exactly once; then 200 members at once on one slot of 50 seats
+ * (exactly 50 RESERVED, 150 CLASS_IS_FULL), and 200 over 100 slots of 2 seats.
  */
 const BOOKINGS_PLAN: BookingsPlan = {
   latency: {
@@ -101,6 +103,13 @@ const BOOKINGS_PLAN: BookingsPlan = {
     pauseMs: [20, 120],
     answerLimitMs: 15_000,
     runLimitMs: 150_000,
+  },
+  checkins: {
+    count: 100,
+    pauseMs: [20, 120],
+    validateLimitMs: 10_000,
+    quietMs: 3_000,
+    runLimitMs: 120_000,
   },
   decisions: {
     hot: { requests: 200, capacity: 50 },
@@ -212,7 +221,7 @@ async function main(): Promise<void> {
 
     // Also before the warm runs, and for the same reason.
     progress(
-      'bookings: webhook answered → answer at Wellhub, and decisions per second on a hot slot (receiver, dist/worker, a local Wellhub)',
+      'bookings: webhook answered → answer at Wellhub, check-in → validate call, and decisions per second on a hot slot (receiver, dist/worker, a local Wellhub)',
     );
     const bookings = await measureBookings(
       bookingsDriverEnv(

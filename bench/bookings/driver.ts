@@ -3,9 +3,9 @@
  * Wellhub live here, as in the schedule run (schedule/driver.ts). It starts our receiver (the `dist/`
  * bundles behind the local API Gateway stand-in, bench/ours/server.ts) and the pipeline
  * (applied/pipeline.ts: dist/worker fed by the stream, calling this local Wellhub) in processes of
- * their own. Members book at this local Wellhub, which sends its webhooks to that receiver; the
- * moment each webhook was answered and the moment each answer arrived are both read here, on one
- * clock (Date.now).
+ * their own. Members book at this local Wellhub, and some then check in, which sends its webhooks to
+ * that receiver; the moment each webhook was answered and the moment each answer (or validate call)
+ * arrived are both read here, on one clock (Date.now).
  */
 import { type LocalWellhub, startLocalWellhub } from '#lib/local-wellhub/server';
 import { DynamoDbStore } from '#lib/store/dynamodb-store';
@@ -13,6 +13,7 @@ import { gymApi } from '../schedule/gym';
 import { driverProgress as progress, runAsDriver, sendResults } from '../support/driver';
 import { oursLocalEnv, SECRET, scheduleWorkerEnv, WELLHUB_TOKEN } from '../support/environment';
 import { type ReceiverProcess, startReceiver } from '../support/receiver-process';
+import { measureCheckins, reservedBookings } from './checkins';
 import { measureDecisions } from './decisions';
 import { type PublishedSlot, publishTimetable, type SlotSpec } from './gym';
 import { measureLatency } from './latency';
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
       scheduleWorkerEnv(endpoint, dist, checkpointFile, wellhub.url, tableName),
     );
     const store = new DynamoDbStore({ tableName, timeoutMs: GYM_API_DYNAMODB_TIMEOUT_MS });
-    const { latency, decisions } = plan;
+    const { latency, checkins, decisions } = plan;
 
     const latencySlots = Array.from({ length: latency.rounds.size }, (_, i) => `bk-lat-${i}`);
     const perLatencySlot =
@@ -93,6 +94,12 @@ async function main(): Promise<void> {
 
     const run = { wellhub, receiverUrl: receiver.url, pipeline, member: memberIds() };
     const latencyResults = await measureLatency(run, latencySlots.map(slot), latency, progress);
+    // Before the bursts: their hundreds of answers would be on the stream with the check-ins.
+    const reserved = reservedBookings(
+      wellhub,
+      latencySlots.map((reference) => slot(reference).wellhubId),
+    );
+    const checkinResults = await measureCheckins(run, store, reserved, checkins, progress);
     const decisionResults = await measureDecisions(
       run,
       store,
@@ -101,7 +108,11 @@ async function main(): Promise<void> {
       decisions,
       progress,
     );
-    await sendResults<BookingsResults>({ latency: latencyResults, decisions: decisionResults });
+    await sendResults<BookingsResults>({
+      latency: latencyResults,
+      checkins: checkinResults,
+      decisions: decisionResults,
+    });
   } finally {
     await pipeline?.stop();
     await wellhub?.close();

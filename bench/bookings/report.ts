@@ -1,13 +1,19 @@
-/** The booking answers' rows of the report (support/report.ts), and what makes their run fail. */
+/**
+ * The booking answers' rows of the report (support/report.ts), with the check-ins' validation, and what
+ * makes their run fail.
+ */
 
 import { ms, us } from '../support/render';
 import type { Row } from '../support/report';
+import type { CheckinsResults } from './checkins';
 import type { BurstResults } from './decisions';
 import type { LatencyRun } from './latency';
 import type { BookingsResults } from './measure';
 
 /** The issue's: a booking request is answered at Wellhub within 2 s of its webhook's 200 (p99, locally). */
 const ANSWER_P99_LIMIT_MS = 2_000;
+/** Locally, a booked check-in's validate call reaches Wellhub within 2 s of its webhook's 200 (p99). */
+const VALIDATE_P99_LIMIT_MS = 2_000;
 
 const row = (figure: string, ours: string, target = '', verdict = ''): Row => ({
   figure,
@@ -26,9 +32,10 @@ const exactly = (figure: string, count: number, expected: number): Row =>
 
 /** Ours only: the floor stores webhooks and answers no booking. */
 export function bookingsRows(results: BookingsResults): Row[] {
-  const { latency, decisions } = results;
+  const { latency, checkins, decisions } = results;
   return [
     ...latency.runs.flatMap((run) => latencyRows(run, latency.warmUp, latency.warmUpRounds)),
+    ...checkinRows(checkins),
     ...decisions.bursts.flatMap(burstRows),
   ];
 }
@@ -65,6 +72,42 @@ function latencyRows(run: LatencyRun, warmUp: number, warmUpRounds: number): Row
       run.countsBehind,
     ),
     row('worker process CPU per request (apply, answer, slot count)', us(run.workerCpuPerBookingUs)),
+  ];
+}
+
+function checkinRows(run: CheckinsResults): Row[] {
+  const p99 = run.lag.p99Ms;
+  return [
+    {
+      section: `Check-in webhook answered → the validate call (POST /access/v1/validate) received at Wellhub: ${run.checkins} members checking in one at a time, each for a booking RESERVED above, a short random pause between (receiver and dist/ worker fed by the stream, each in its own process; local Wellhub)`,
+      ...row('p50', ms(run.lag.p50Ms)),
+    },
+    row(
+      'p99',
+      ms(p99),
+      `<${VALIDATE_P99_LIMIT_MS} ms`,
+      Number.isFinite(p99) && p99 < VALIDATE_P99_LIMIT_MS ? 'ok' : 'MISSED',
+    ),
+    row('max', ms(run.lag.maxMs)),
+    zero(
+      `check-ins not validated within ${run.validateLimitMs / 1000} s`,
+      run.notValidated,
+      ` of ${run.checkins}`,
+    ),
+    zero(
+      'check-ins validated more than once',
+      run.validatedTwice,
+      ` (${run.extraCalls} validate calls after the first)`,
+    ),
+    zero('first validate call answered other than 200', run.notAccepted),
+    zero("check-ins whose booking in the table is not validation 'validated'", run.tableDisagrees),
+    zero('webhooks Wellhub retried (first attempt not answered 2xx within 1 s)', run.retried),
+    zero(
+      'check-ins refused by Wellhub itself, or webhooks never answered 2xx',
+      run.refused + run.undelivered,
+      ` (${run.refused} refused, ${run.undelivered} unanswered)`,
+    ),
+    row('worker process CPU per check-in (apply, validate)', us(run.workerCpuPerCheckinUs)),
   ];
 }
 
@@ -119,7 +162,10 @@ function burstRows(burst: BurstResults): Row[] {
   ];
 }
 
-/** What makes the figures meaningless: a wrong answer, an overbooked slot, a request never answered. */
+/**
+ * What makes the figures meaningless: a wrong answer, an overbooked slot, a request never answered, a
+ * check-in not validated or validated twice.
+ */
 export function bookingsProblems(results: BookingsResults): string[] {
   const problems: string[] = [];
   for (const run of results.latency.runs) {
@@ -137,6 +183,7 @@ export function bookingsProblems(results: BookingsResults): string[] {
     if (run.cutShort)
       problems.push(`${label}: only ${run.requests} of ${run.planned} requests within the run limit`);
   }
+  problems.push(...checkinProblems(results.checkins));
   for (const burst of results.decisions.bursts) {
     const label = `decisions, ${burst.name}`;
     const reserved = burst.outcomes.RESERVED ?? 0;
@@ -163,6 +210,32 @@ export function bookingsProblems(results: BookingsResults): string[] {
         `${label}: ${burst.countsBehind} slots whose total_booked at Wellhub lagged past the limit`,
       );
   }
+  return problems;
+}
+
+function checkinProblems(run: CheckinsResults): string[] {
+  const label = 'check-ins';
+  const problems: string[] = [];
+  if (run.notValidated > 0)
+    problems.push(
+      `${label}: ${run.notValidated} of ${run.checkins} not validated within ${run.validateLimitMs / 1000} s of their webhook's 200`,
+    );
+  if (run.validatedTwice > 0)
+    problems.push(
+      `${label}: ${run.validatedTwice} validated more than once (${run.extraCalls} validate calls after the first)`,
+    );
+  if (run.notAccepted > 0)
+    problems.push(`${label}: ${run.notAccepted} first validate calls answered other than 200`);
+  if (run.tableDisagrees > 0)
+    problems.push(`${label}: ${run.tableDisagrees} bookings in the table not validation 'validated'`);
+  if (run.refused + run.undelivered > 0)
+    problems.push(
+      `${label}: ${run.refused} check-ins refused by Wellhub, ${run.undelivered} webhooks never answered 2xx`,
+    );
+  if (run.cutShort)
+    problems.push(
+      `${label}: only ${run.checkins + run.refused} of ${run.planned} check-ins made (${run.available} RESERVED bookings to check in)`,
+    );
   return problems;
 }
 

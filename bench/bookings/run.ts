@@ -3,8 +3,8 @@
  * DynamoDB Local of its own, with a plan small enough to try a change in a minute or two.
  * `BENCH_BOOKINGS_SIZE` (default 60) sizes it: that many requests one at a time, about as many in
  * rounds of 16, and bursts of that many members on one slot with a quarter as many seats and over
- * half as many slots of 2 seats. Prints its rows and writes nothing; the full run (bench/run.ts) is
- * the one whose figures count.
+ * half as many slots of 2 seats; and that many check-ins, one at a time, of the bookings reserved.
+ * Prints its rows and writes nothing; the full run (bench/run.ts) is the one whose figures count.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +29,13 @@ const PLAN: BookingsPlan = {
     rounds: { size: 16, count: Math.max(2, Math.ceil(SIZE / 16)), warmUpRounds: 1 },
     pauseMs: [20, 120],
     answerLimitMs: 15_000,
+    runLimitMs: 120_000,
+  },
+  checkins: {
+    count: SIZE,
+    pauseMs: [20, 120],
+    validateLimitMs: 10_000,
+    quietMs: 2_000,
     runLimitMs: 120_000,
   },
   decisions: {
