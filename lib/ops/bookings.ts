@@ -39,26 +39,55 @@ export async function bookingCancel({ store }: OpsContext, bookingNumber: string
 export function bookingFailures(item: Record<string, unknown>): Record<string, unknown>[] {
   const booking = item as unknown as BookingRecord;
   const failed = MESSAGES.filter((message) => ENDED_UNDELIVERED.has(booking[message]?.state ?? 'pending'));
+  const validation = booking.validation?.state === 'failed' ? [validationFailure(booking)] : [];
+  if (failed.length === 0 && validation.length > 0) return validation;
   // In the failed queue with nothing failed (written by hand?): still listed, so it can be acknowledged.
-  return (failed.length > 0 ? failed : (['answer'] as const)).map((message) => {
-    const sent = booking[message];
-    const last = sent?.attempts.at(-1);
-    return {
-      kind: 'booking',
-      booking_number: booking.booking_number,
-      gym_id: booking.gym_id,
-      message: label(booking, message),
-      state: sent?.state,
-      booking_status: booking.status,
-      rejected_by: booking.rejected_by,
-      deadline: sent?.deadline,
-      failed_at: booking.work_at,
-      attempts: sent?.attempts.length ?? 0,
-      last_error: last?.error,
-      wellhub_status: last?.http_status,
-      retry: `ops retry booking:${booking.booking_number}`,
-    };
-  });
+  return [
+    ...validation,
+    ...(failed.length > 0 ? failed : (['answer'] as const)).map((message) => {
+      const sent = booking[message];
+      const last = sent?.attempts.at(-1);
+      return {
+        kind: 'booking',
+        booking_number: booking.booking_number,
+        gym_id: booking.gym_id,
+        message: label(booking, message),
+        state: sent?.state,
+        booking_status: booking.status,
+        rejected_by: booking.rejected_by,
+        deadline: sent?.deadline,
+        failed_at: booking.work_at,
+        attempts: sent?.attempts.length ?? 0,
+        last_error: last?.error,
+        wellhub_status: last?.http_status,
+        retry: `ops retry booking:${booking.booking_number}`,
+      };
+    }),
+  ];
+}
+
+/** A check-in Wellhub will not pay for (CONTRACT §12): what it was and Wellhub's last word. */
+export function validationFailure(item: {
+  readonly validation?: BookingRecord['validation'];
+  readonly gym_id: string;
+  readonly booking_number?: string;
+  readonly event_key?: string;
+}) {
+  const validation = item.validation;
+  const last = validation?.attempts.at(-1);
+  return {
+    kind: item.booking_number !== undefined ? 'booking' : 'walk-in',
+    ...(item.booking_number !== undefined
+      ? { booking_number: item.booking_number }
+      : { event_key: item.event_key }),
+    gym_id: item.gym_id,
+    message: 'check-in validation',
+    state: validation?.state,
+    checked_in_at: validation?.checked_in_at,
+    attempts: validation?.attempts.length ?? 0,
+    last_error: validation?.error ?? last?.error,
+    wellhub_status: last?.http_status,
+  };
 }
 
 /**

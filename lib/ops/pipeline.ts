@@ -1,7 +1,7 @@
 import type { EventRecord } from '#lib/bookings/records';
 import { runEventJob, runPublishJob } from '#lib/jobs/router';
 import type { PipelineDeps } from '#lib/pipeline/deps';
-import { bookingFailures, retryBooking } from './bookings';
+import { bookingFailures, retryBooking, validationFailure } from './bookings';
 import { type OpsContext, ordered, refuse } from './commands';
 
 /** On-call's view of the pipeline (CONTRACT §9, §15): where an event is, what failed, and a re-drive. */
@@ -55,6 +55,14 @@ export async function failures({ store }: OpsContext) {
       ];
     }
     const record = item as unknown as EventRecord;
+    if (record.validation?.state === 'failed')
+      return [
+        validationFailure({
+          gym_id: record.gym_id,
+          event_key: record.event_key,
+          ...(record.validation ? { validation: record.validation } : {}),
+        }),
+      ];
     return [
       {
         event_key: record.event_key,

@@ -183,6 +183,10 @@ describe('validating check-ins', () => {
       expect(calls.length).toBeGreaterThanOrEqual(3);
       expect(calls.length).toBeLessThanOrEqual(14);
       expect(record.work_queue).toBe('failed');
+      const { failures } = await import('#lib/ops/pipeline');
+      expect(await failures({ store: h.store })).toContainEqual(
+        expect.objectContaining({ booking_number: n, message: 'check-in validation', state: 'failed' }),
+      );
     });
 
     it('expired: failed with one call', async () => {
