@@ -221,7 +221,24 @@ async function main(): Promise<void> {
     );
     await dropBenchTable(client, SCHEDULE_TABLE);
 
-    // Also before the warm runs, and for the same reason.
+    progress('warm: starting both receivers');
+    const oursReceiver = await startReceiver('ours', receivers.ours, {
+      ...oursLocalEnv(database.endpoint),
+      BENCH_DIST_DIR: DIST_DIR,
+    });
+    cleanups.push(() => oursReceiver.stop());
+    const floorReceiver = await startReceiver('floor', receivers.floor, floorEnv(database.endpoint));
+    cleanups.push(() => floorReceiver.stop());
+    progress(`warm: autocannon, then memory over ${WARM_PLAN.memoryEvents} events`);
+    const warm = await measureWarm(oursReceiver, floorReceiver, SECRET, WARM_PLAN);
+    await oursReceiver.stop();
+    await floorReceiver.stop();
+
+    progress('profile: the pieces, in process');
+    const pieces = await measurePieces(profileEnv(database.endpoint), REPO_ROOT);
+
+    // Last: its load on the shared DynamoDB Local (a stream backlog, hundreds of transactions) must not
+    // reach the receivers' warm figures.
     progress(
       'bookings: webhook answered → answer at Wellhub, check-in → validate call, and decisions per second on a hot slot (receiver, dist/worker, a local Wellhub)',
     );
@@ -241,22 +258,6 @@ async function main(): Promise<void> {
       progress,
     );
     await dropBenchTable(client, BOOKINGS_TABLE);
-
-    progress('warm: starting both receivers');
-    const oursReceiver = await startReceiver('ours', receivers.ours, {
-      ...oursLocalEnv(database.endpoint),
-      BENCH_DIST_DIR: DIST_DIR,
-    });
-    cleanups.push(() => oursReceiver.stop());
-    const floorReceiver = await startReceiver('floor', receivers.floor, floorEnv(database.endpoint));
-    cleanups.push(() => floorReceiver.stop());
-    progress(`warm: autocannon, then memory over ${WARM_PLAN.memoryEvents} events`);
-    const warm = await measureWarm(oursReceiver, floorReceiver, SECRET, WARM_PLAN);
-    await oursReceiver.stop();
-    await floorReceiver.stop();
-
-    progress('profile: the pieces, in process');
-    const pieces = await measurePieces(profileEnv(database.endpoint), REPO_ROOT);
 
     const rows = buildRows(
       { ours, floor, samples, invoked: INVOKED },

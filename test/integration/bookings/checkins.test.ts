@@ -36,6 +36,22 @@ describe('validating check-ins', () => {
     return { who, n, slot, deliver: () => h.deliver('checkin-booking-occurred', { body }), body };
   }
 
+  /**
+   * Wellhub reserved the booking and the member checked in, and the check-in's webhook reaches the
+   * gym before the booking request's (held back: `deliver()` sends it).
+   */
+  async function checkedInBeforeRequest(wellhubSlotId: number, who: string) {
+    const request = await h.request(wellhubSlotId, who);
+    await h.raw('PATCH', `/booking/v2/gyms/${GYM}/bookings/${request.number}`, { status: 'RESERVED' });
+    const checkin = await h.wellhub.acting.checkin({
+      bookingNumber: request.number,
+      receiverUrl: 'http://127.0.0.1:9',
+    });
+    if (!checkin.ok) throw new Error(checkin.error);
+    await h.deliver('checkin-booking-occurred', { body: checkin.delivery.body as Record<string, unknown> });
+    return request;
+  }
+
   it('validates a booked check-in with X-Gym-Id and the member, and records it', async () => {
     const { who, n, deliver } = await reservedAndCheckedIn();
     expect((await deliver()).status).toBe(200);
@@ -93,15 +109,7 @@ describe('validating check-ins', () => {
   it('validates a check-in that arrives before its booking is decided, once the decision is RESERVED', async () => {
     const who = member();
     const slot = await h.publishedSlot();
-    const request = await h.request(slot.wellhubSlotId, who);
-    // Wellhub reserved it and the member checked in before the request reached the gym.
-    await h.raw('PATCH', `/booking/v2/gyms/${GYM}/bookings/${request.number}`, { status: 'RESERVED' });
-    const checkin = await h.wellhub.acting.checkin({
-      bookingNumber: request.number,
-      receiverUrl: 'http://127.0.0.1:9',
-    });
-    if (!checkin.ok) throw new Error(checkin.error);
-    await h.deliver('checkin-booking-occurred', { body: checkin.delivery.body as Record<string, unknown> });
+    const request = await checkedInBeforeRequest(slot.wellhubSlotId, who);
     await h.drain();
     expect(validations(who)).toEqual([]);
     expect((await h.record(request.number)).validation?.state).toBe('pending');
@@ -119,14 +127,7 @@ describe('validating check-ins', () => {
     await h.book(slot.wellhubSlotId, member());
     await h.drain();
     const who = member();
-    const request = await h.request(slot.wellhubSlotId, who);
-    await h.raw('PATCH', `/booking/v2/gyms/${GYM}/bookings/${request.number}`, { status: 'RESERVED' });
-    const checkin = await h.wellhub.acting.checkin({
-      bookingNumber: request.number,
-      receiverUrl: 'http://127.0.0.1:9',
-    });
-    if (!checkin.ok) throw new Error(checkin.error);
-    await h.deliver('checkin-booking-occurred', { body: checkin.delivery.body as Record<string, unknown> });
+    const request = await checkedInBeforeRequest(slot.wellhubSlotId, who);
     await request.deliver();
     await h.drain();
     expect(validations(who)).toEqual([]);
