@@ -23,7 +23,7 @@ import type { WellhubOutcome } from '#lib/wellhub-api/outcome';
 import { LostRaces } from './apply-event';
 import { describe } from './attempts';
 import { type BookingJobDeps, changeBooking, settle } from './booking-changes';
-import { planRetry } from './call-retry';
+import { planRetry, sleep } from './call-retry';
 import { explain, LEASE_MS } from './publication';
 import { countValidationFailed, notNeeded, validateBookedCheckin } from './validate-checkin';
 
@@ -267,8 +267,4 @@ function countDelivered(booking: BookingRecord, message: Owed, at: Date): void {
 function countFailure(message: 'answer' | 'gym_cancellation', state: string): void {
   metric({ message, state }, 'AnswersFailed', MetricUnit.Count, 1);
   if (message === 'answer' && state === 'timed_out') metric({}, 'AnswersTimedOut', MetricUnit.Count, 1);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 }

@@ -34,3 +34,8 @@ export function planRetry(
   const wait = at - calledAt;
   return { at, inJob: wait <= WAIT_IN_JOB_MS && spentMs + wait < JOB_BUDGET_MS };
 }
+
+/** The wait of a retry inside a job (jobs take an injected one in tests). */
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}

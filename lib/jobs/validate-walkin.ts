@@ -10,7 +10,7 @@ import { logger } from '#lib/log';
 import type { WalkinStore } from '#lib/store/walkin-store';
 import type { WellhubClient } from '#lib/wellhub-api/client';
 import { describe } from './attempts';
-import { planRetry } from './call-retry';
+import { planRetry, sleep } from './call-retry';
 import { explain, LEASE_MS } from './publication';
 import { countValidation, countValidationFailed } from './validate-checkin';
 
@@ -91,9 +91,7 @@ export async function validateWalkin(deps: WalkinDeps, key: EventKey, via: strin
       );
       const retryAt = plan.at;
       if (plan.inJob) {
-        await (deps.sleep ?? ((ms: number) => new Promise((resolve) => setTimeout(resolve, ms))))(
-          retryAt - calledAt.getTime(),
-        );
+        await (deps.sleep ?? sleep)(retryAt - calledAt.getTime());
         continue;
       }
       await deps.walkins.save(key, validation, new Date(retryAt), calledAt);
