@@ -1,11 +1,14 @@
 /**
  * `npm start`: the whole service on one machine. DynamoDB Local (data under $DATA_DIR, so a restart
- * loses nothing), the table, the five webhook Lambda handlers behind http://127.0.0.1:$PORT, each fed
- * the same API Gateway event it gets when deployed, and the pipeline behind them: the worker fed from
- * the table's stream, and the sweeper every minute.
+ * loses nothing; or the one already running at $AWS_ENDPOINT_URL_DYNAMODB), the table, the five
+ * webhook Lambda handlers behind http://127.0.0.1:$PORT, each fed the same API Gateway event it gets
+ * when deployed, and the pipeline behind them: the worker fed from the table's stream, and the
+ * sweeper every minute.
  */
 import { applyLocalDefaults } from '#lib/local/environment';
 
+// Read before the defaults fill it in: set by the user, it names a DynamoDB that is already running.
+const externalDynamoDb = process.env.AWS_ENDPOINT_URL_DYNAMODB;
 applyLocalDefaults();
 
 async function main(): Promise<void> {
@@ -15,10 +18,9 @@ async function main(): Promise<void> {
   const { startLocalWellhubUnlessConfigured } = await import('#lib/local-wellhub/start');
   const wellhub = await startLocalWellhubUnlessConfigured(env);
   const { startDynamoDbLocal } = await import('#lib/local/dynamodb-local');
-  const database = await startDynamoDbLocal({
-    port: Number(env.DYNAMODB_LOCAL_PORT),
-    dataDir: env.DATA_DIR ?? '.data',
-  });
+  const database = externalDynamoDb
+    ? { endpoint: externalDynamoDb, stop: async () => undefined }
+    : await startDynamoDbLocal({ port: Number(env.DYNAMODB_LOCAL_PORT), dataDir: env.DATA_DIR ?? '.data' });
   let server: import('node:http').Server | undefined;
   let pipeline: import('#lib/local/pipeline').LocalPipeline | undefined;
   const stop = async (signal: string) => {
@@ -88,7 +90,9 @@ async function main(): Promise<void> {
         ...ROUTES.map((route) => `  POST ${base}${route.path}`),
         `  GET  ${base}/health`,
         `Gym API on ${base}/gym/... (Authorization: Bearer ${gymApiToken === 'local-gym-token' ? 'local-gym-token, the default; set GYM_API_TOKEN to change it' : '$GYM_API_TOKEN'})`,
-        `DynamoDB Local on ${database.endpoint}, table ${env.TABLE_NAME}, data in ${env.DATA_DIR}`,
+        externalDynamoDb
+          ? `DynamoDB at ${database.endpoint} (from AWS_ENDPOINT_URL_DYNAMODB; none started), table ${env.TABLE_NAME}`
+          : `DynamoDB Local on ${database.endpoint}, table ${env.TABLE_NAME}, data in ${env.DATA_DIR}`,
         'Pipeline: the worker follows the table stream; the sweeper runs every minute, reconcile every 15',
         ...wellhub.banner,
         `Webhook secret: ${env.WELLHUB_WEBHOOK_SECRET === 'local-dev-secret' ? 'local-dev-secret (the default; set WELLHUB_WEBHOOK_SECRET to change it)' : 'from WELLHUB_WEBHOOK_SECRET'}`,

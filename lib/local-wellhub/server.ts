@@ -51,6 +51,9 @@ export interface LocalWellhub {
   readonly faults: Faults;
   readonly calls: RecordedCall[];
   readonly acting: Acting;
+  /** Wellhub revoking the gym's token: every authorized call answers 401 until restoreToken(). */
+  revokeToken(): void;
+  restoreToken(): void;
   close(): Promise<void>;
 }
 
@@ -66,6 +69,7 @@ export async function startLocalWellhub(options: LocalWellhubOptions): Promise<L
   const clock = simClock(options.now);
   const faults = new Faults();
   const calls: RecordedCall[] = [];
+  let revoked = false;
   const actor = acting({
     state,
     clock,
@@ -133,7 +137,8 @@ export async function startLocalWellhub(options: LocalWellhubOptions): Promise<L
     url: URL,
     raw: Buffer,
   ): Promise<SimResponse> => {
-    if (!route.public && !authorized(req.headers.authorization, options.token)) return UNAUTHORIZED;
+    if (!route.public && (revoked || !authorized(req.headers.authorization, options.token)))
+      return UNAUTHORIZED;
     const gymId = intParam(params.gym_id ?? headerOf(req, 'x-gym-id'));
     if (!route.public && options.gyms && gymId !== undefined && !options.gyms.includes(gymId))
       return FORBIDDEN;
@@ -184,6 +189,12 @@ export async function startLocalWellhub(options: LocalWellhubOptions): Promise<L
     faults,
     calls,
     acting: actor,
+    revokeToken: () => {
+      revoked = true;
+    },
+    restoreToken: () => {
+      revoked = false;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         for (const timer of timers) clearTimeout(timer);

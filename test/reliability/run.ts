@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { RESULTS_DIR, RESULTS_PART, type SuiteResult } from './support/results';
+import { type LoopResult, RESULTS_DIR, RESULTS_PART, type SuiteResult } from './support/results';
 
 const SUITES = [
   ...readdirSync('test/reliability')
@@ -29,7 +29,22 @@ interface Totals {
   readonly badInput5xx: number;
   readonly logLinesAudited: number;
   readonly logLinesLeaking: number;
+  /** The loop storm's findings; absent when its suite did not report (it failed to start, say). */
+  readonly loop: LoopResult | undefined;
 }
+
+/** The Wellhub fault kinds the loop storm must inject, and what shows each one happened. */
+const WELLHUB_FAULT_KINDS: ReadonlyArray<
+  [string, (f: LoopResult['wellhubFaults'][string] | undefined) => boolean]
+> = [
+  ['5xx burst', (f) => (f?.calls ?? 0) > 0],
+  ['429 with Retry-After', (f) => (f?.calls ?? 0) > 0],
+  ['slower than the client timeout', (f) => (f?.calls ?? 0) > 0],
+  ['connection refused', (f) => (f?.seconds ?? 0) >= 120],
+  ['401 token revoked', (f) => (f?.calls ?? 0) > 0],
+  ['4xx refusals', (f) => (f?.calls ?? 0) > 0],
+];
+const zero = (pick: (l: LoopResult) => number) => (t: Totals) => t.loop !== undefined && pick(t.loop) === 0;
 
 /** What the issue asks the full run to show; checked only at full scale. */
 const PROMISES: ReadonlyArray<[string, (t: Totals) => boolean]> = [
@@ -44,6 +59,20 @@ const PROMISES: ReadonlyArray<[string, (t: Totals) => boolean]> = [
     '0 log lines with a secret, signature or personal data',
     (t) => t.logLinesAudited > 0 && t.logLinesLeaking === 0,
   ],
+  ['at least 5,000 booking requests in the loop storm', (t) => (t.loop?.bookingRequests ?? 0) >= 5_000],
+  ['at least 500 concurrent requests on hot slots', (t) => (t.loop?.hotConcurrent ?? 0) >= 500],
+  [
+    'every Wellhub fault kind injected',
+    (t) => WELLHUB_FAULT_KINDS.every(([kind, happened]) => happened(t.loop?.wellhubFaults[kind])),
+  ],
+  ['at least 5 crashes', (t) => (t.loop?.crashes ?? 0) >= 5],
+  ['0 booking requests unanswered', zero((l) => l.unanswered)],
+  ['0 answered late or left to wellhub_timeout', zero((l) => l.answeredLate + l.wellhubTimeouts)],
+  ['0 contradictory answers', zero((l) => l.contradictory + l.sentAfterDelivery)],
+  ['0 overbooked slots', zero((l) => l.overbookedSlots)],
+  ['0 seat-count mismatches', zero((l) => l.seatMismatches)],
+  ['0 booked check-ins unpaid', zero((l) => l.checkinsUnpaid)],
+  ['0 schedule drift after recovery', zero((l) => l.scheduleDrift)],
 ];
 
 function main(): number {
@@ -94,6 +123,7 @@ function total(results: readonly SuiteResult[]): Totals {
     badInput5xx: sum((r) => r.badInput5xx),
     logLinesAudited: sum((r) => r.logLinesAudited),
     logLinesLeaking: sum((r) => r.logLinesLeaking),
+    loop: results.find((r) => r.loop !== undefined)?.loop,
   };
 }
 
@@ -113,6 +143,7 @@ function table(t: Totals, scale: string, minutes: number): string {
     ['5xx from bad input', n(t.badInput5xx)],
     ['service log lines audited', n(t.logLinesAudited)],
     ['log lines with a secret, signature or personal data', n(t.logLinesLeaking)],
+    ...loopRows(t.loop),
   ];
   const width = Math.max(...rows.map(([label]) => label.length));
   return [
@@ -122,6 +153,44 @@ function table(t: Totals, scale: string, minutes: number): string {
     `|${'-'.repeat(width + 2)}|--------|`,
     ...rows.map(([label, value]) => `| ${label.padEnd(width)} | ${value} |`),
   ].join('\n');
+}
+
+function loopRows(loop: LoopResult | undefined): Array<[string, string]> {
+  if (loop === undefined) return [['loop storm', 'no result (see FAILED below)']];
+  const faults = Object.entries(loop.wellhubFaults).filter(([, f]) => f.episodes > 0);
+  return [
+    ['booking requests (loop storm)', n(loop.bookingRequests)],
+    ['  sent at once on hot slots', n(loop.hotConcurrent)],
+    ['  owed an answer (webhook acknowledged or held)', n(loop.requestsOwed)],
+    [
+      'bookings answered on time / late / wellhub_timeout',
+      `${n(loop.answeredOnTime)} / ${n(loop.answeredLate)} / ${n(loop.wellhubTimeouts)}`,
+    ],
+    ['bookings unanswered', n(loop.unanswered)],
+    [
+      'contradictory answers (two statuses, or resent after delivery)',
+      n(loop.contradictory + loop.sentAfterDelivery),
+    ],
+    ['overbooked slots', n(loop.overbookedSlots)],
+    ['seat-count mismatches (slots)', n(loop.seatMismatches)],
+    ['booked check-ins validated / unpaid', `${n(loop.checkinsValidated)} / ${n(loop.checkinsUnpaid)}`],
+    ['schedule drift 2 minutes after the faults ended (slots)', n(loop.scheduleDrift)],
+    ['Wellhub faults injected', `${faults.length} kinds`],
+    ...faults.map(([kind, f]): [string, string] => [
+      `  ${kind}`,
+      [
+        `${f.episodes}×`,
+        f.calls !== undefined ? `${n(f.calls)} calls` : '',
+        f.seconds !== undefined ? `${n(f.seconds)} s` : '',
+      ]
+        .filter(Boolean)
+        .join(', '),
+    ]),
+    [
+      'crashes injected (service killed / database restarted)',
+      `${n(loop.crashes)} / ${n(loop.databaseRestarts)}`,
+    ],
+  ];
 }
 
 function details(results: readonly SuiteResult[]): string {

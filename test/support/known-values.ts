@@ -16,6 +16,9 @@ export const PHONES = ['+55 11 97531-8642', '+5521986420975', '(11) 94682-1357',
 /** The secrets the reliability suites sign with (besides the harness's own). */
 export const RELIABILITY_SECRETS = ['reliability-secret-current', 'reliability-secret-previous'];
 
+/** The loop suite's webhook secret, Wellhub token and gym API token (reliability/support/loop-stack.ts). */
+export const LOOP_SECRETS = ['loop-webhook-secret-5a0f', 'loop-wellhub-token-93c7d2', 'loop-gym-token-4e1b'];
+
 /** Every value above, and the fragments of phone numbers that would still identify someone. */
 export function neverLoggedValues(): string[] {
   const phoneDigits = PHONES.map((phone) => phone.replace(/\D/g, ''));
@@ -28,5 +31,6 @@ export function neverLoggedValues(): string[] {
     ...phoneDigits,
     ...phoneTails,
     ...RELIABILITY_SECRETS,
+    ...LOOP_SECRETS,
   ];
 }

@@ -48,11 +48,21 @@ export interface StartedService {
   kill(): Promise<void>;
   /** Stops it as Ctrl-C would and starts it again on the same ports and data. */
   restart(): Promise<StartedService>;
+  /**
+   * Kills it outright (SIGKILL to its whole process group, as a crash or an OOM kill would), with no
+   * chance to checkpoint or close anything. Only for a service started `crashable`.
+   */
+  crash(): Promise<void>;
 }
 
 export interface ServiceOptions {
   /** Settings on top of the defaults (`WELLHUB_API_URL` to use a local Wellhub of the test's own). */
   readonly env?: Record<string, string>;
+  /**
+   * In a process group of its own, so that crash() reaches every process of it. Such a service does
+   * not get the terminal's Ctrl-C: the test must stop it.
+   */
+  readonly crashable?: boolean;
 }
 
 export async function startService(options: ServiceOptions = {}): Promise<StartedService> {
@@ -67,14 +77,19 @@ export async function startService(options: ServiceOptions = {}): Promise<Starte
   };
   for (const name of INHERITED) delete env[name];
   Object.assign(env, options.env);
-  return launch(env);
+  return launch(env, options.crashable === true);
 }
 
-async function launch(env: NodeJS.ProcessEnv): Promise<StartedService> {
+async function launch(env: NodeJS.ProcessEnv, crashable: boolean): Promise<StartedService> {
   const dataDir = env.DATA_DIR ?? '';
   const simPort = Number(env.WELLHUB_SIM_PORT);
   const base = `http://127.0.0.1:${env.PORT}`;
-  const child = spawn('npm', ['start'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('npm', ['start'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: crashable,
+  });
   let stderr = '';
   const output: string[] = [];
   child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
@@ -113,7 +128,17 @@ async function launch(env: NodeJS.ProcessEnv): Promise<StartedService> {
     },
     async restart() {
       await stop();
-      return launch(env);
+      return launch(env, crashable);
+    },
+    async crash() {
+      if (!crashable || child.pid === undefined) throw new Error('crash() needs a service started crashable');
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid, 'SIGKILL');
+      else return;
+      await exited;
+      // npm is gone; its children die with the same signal, but the port is free only once they have.
+      while ((await fetch(`${base}/health`).catch(() => undefined)) !== undefined)
+        await new Promise((resolve) => setTimeout(resolve, 50));
     },
   };
 

@@ -27,8 +27,37 @@ export interface SuiteResult {
   /** Service log lines of the whole run read back by the audit (log-audit.ts), and those that failed it. */
   readonly logLinesAudited?: number;
   readonly logLinesLeaking?: number;
+  /** The whole loop under storm, Wellhub faults and crashes (loop-storm.test.ts). */
+  readonly loop?: LoopResult;
   /** Anything else worth a line in the report (latencies, counts). */
   readonly notes?: Record<string, number | string>;
+}
+
+export interface LoopResult {
+  readonly bookingRequests: number;
+  /** Requests sent at the same moment on hot slots, far more than their seats. */
+  readonly hotConcurrent: number;
+  /** Requests whose webhook reached us, or that we hold anyway: each owed an answer. */
+  readonly requestsOwed: number;
+  readonly answeredOnTime: number;
+  readonly answeredLate: number;
+  readonly wellhubTimeouts: number;
+  readonly unanswered: number;
+  readonly contradictory: number;
+  readonly sentAfterDelivery: number;
+  readonly overbookedSlots: number;
+  readonly seatMismatches: number;
+  readonly checkinsValidated: number;
+  readonly checkinsUnpaid: number;
+  /** Slots differing between Wellhub and us 2 minutes after the faults ended. */
+  readonly scheduleDrift: number;
+  /** Wellhub faults by kind: episodes, and the calls they answered (or the seconds they lasted). */
+  readonly wellhubFaults: Record<
+    string,
+    { readonly episodes: number; readonly calls?: number; readonly seconds?: number }
+  >;
+  readonly crashes: number;
+  readonly databaseRestarts: number;
 }
 
 export function recordResult(result: SuiteResult): void {

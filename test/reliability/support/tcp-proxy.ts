@@ -1,7 +1,7 @@
 /**
- * A TCP proxy that delays every chunk, in both directions, by a configurable time: put it between a
- * client and DynamoDB Local (or the fake Secrets Manager) to make the service slow without touching
- * the code under test. Order is kept per direction. Bytes already in flight when the client gives up
+ * A TCP proxy that delays every chunk, in both directions, by a configurable time, or refuses
+ * connections for a while: put it between a client and DynamoDB Local (or the fake Secrets Manager,
+ * or the local Wellhub) to make the service slow or cut off without touching the code under test. Order is kept per direction. Bytes already in flight when the client gives up
  * are still delivered, as on a real network: a write the client timed out on may still land.
  */
 import { createServer, type Server, Socket } from 'node:net';
@@ -13,6 +13,10 @@ export interface DelayingProxy {
   setDelay(ms: number, jitterMs?: number): void;
   /** Connections accepted so far. */
   readonly connections: number;
+  /** Closes the port and every open connection: clients get "connection refused" until accept(). */
+  refuse(): Promise<void>;
+  /** Listens on the same port again. */
+  accept(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -53,12 +57,21 @@ export async function startDelayingProxy(target: { host?: string; port: number }
     get connections() {
       return connections;
     },
-    stop: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    refuse: () => close(),
+    accept: async () => {
+      if (server.listening) return;
+      await new Promise<void>((resolve) => server.listen(address.port, '127.0.0.1', resolve));
+    },
+    stop: () => close(),
   };
+
+  function close(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      for (const socket of sockets) socket.destroy();
+      if (!server.listening) resolve();
+      else server.close(() => resolve());
+    });
+  }
 }
 
 /**
