@@ -13,6 +13,7 @@ import type { ScheduleResults } from '../schedule/measure';
 import { scheduleRows } from '../schedule/report';
 import type { WarmResults } from '../warm/measure';
 import type { BuiltBundle } from './bundles';
+import { loopRows } from './loop-report';
 import { kib, mb, ms, ratio, share, us } from './render';
 import { median, p90 } from './stats';
 
@@ -64,6 +65,7 @@ export function buildRows(
     ...appliedRows(applied),
     ...scheduleRows(schedule),
     ...bookingsRows(bookings),
+    ...loopRows(applied, schedule, bookings),
     ...memoryRows(warm),
     ...pieceRows(pieces),
   ];

@@ -43,7 +43,8 @@ describe('the whole loop under a storm, Wellhub faults and crashes', () => {
 
       const loop: LoopResult = {
         bookingRequests: ledger.requests.length,
-        hotConcurrent: ledger.hotBurst.requests,
+        hotBurst: ledger.hotBurst.requests,
+        hotConcurrent: findings.hotPeakAwaiting,
         requestsOwed: findings.requestsOwed,
         answeredOnTime: findings.answeredOnTime,
         answeredLate: findings.answeredLate,
@@ -78,7 +79,8 @@ describe('the whole loop under a storm, Wellhub faults and crashes', () => {
           'webhooks Wellhub could not deliver (service or database down)': ledger.webhooks.undelivered,
           'webhooks sent again later (duplicates)': ledger.webhooks.duplicatesSent,
           'hot burst: webhooks acknowledged': ledger.hotBurst.delivered,
-          'hot burst: all sent, ms': Math.round(ledger.hotBurst.ms),
+          'hot burst: all delivered, ms': Math.round(ledger.hotBurst.ms),
+          'hot burst: delivery attempts by outcome': JSON.stringify(ledger.hotBurst.attempts),
           'requests refused by Wellhub before booking (slot full or gone)': ledger.members.refusedAtWellhub,
           'member cancellations / late': `${ledger.members.cancels} / ${ledger.members.lateCancels}`,
           'ended before an answer was owed': findings.endedBeforeAnswer,

@@ -60,7 +60,10 @@ const PROMISES: ReadonlyArray<[string, (t: Totals) => boolean]> = [
     (t) => t.logLinesAudited > 0 && t.logLinesLeaking === 0,
   ],
   ['at least 5,000 booking requests in the loop storm', (t) => (t.loop?.bookingRequests ?? 0) >= 5_000],
-  ['at least 500 concurrent requests on hot slots', (t) => (t.loop?.hotConcurrent ?? 0) >= 500],
+  [
+    'at least 500 concurrent requests on hot slots (awaiting their decision at once)',
+    (t) => (t.loop?.hotConcurrent ?? 0) >= 500,
+  ],
   [
     'every Wellhub fault kind injected',
     (t) => WELLHUB_FAULT_KINDS.every(([kind, happened]) => happened(t.loop?.wellhubFaults[kind])),
@@ -160,7 +163,10 @@ function loopRows(loop: LoopResult | undefined): Array<[string, string]> {
   const faults = Object.entries(loop.wellhubFaults).filter(([, f]) => f.episodes > 0);
   return [
     ['booking requests (loop storm)', n(loop.bookingRequests)],
-    ['  sent at once on hot slots', n(loop.hotConcurrent)],
+    [
+      '  on hot slots: sent in the opening burst / awaiting a decision at once (peak)',
+      `${n(loop.hotBurst)} / ${n(loop.hotConcurrent)}`,
+    ],
     ['  owed an answer (webhook acknowledged or held)', n(loop.requestsOwed)],
     [
       'bookings answered on time / late / wellhub_timeout',

@@ -36,8 +36,11 @@ export interface StartedService {
   /** What the service and the CLIs run with. */
   readonly env: NodeJS.ProcessEnv;
   readonly child: ChildProcess;
-  /** Everything it wrote to stderr (the banner first) and stdout, in order. */
+  /** Everything it wrote to stderr (the banner first, and error log lines). */
   readonly stderr: () => string;
+  /** Everything it wrote to stdout (its log lines). */
+  readonly stdout: () => string;
+  /** Both, in the order they came. */
   readonly output: readonly string[];
   /** A CLI (`bin/ops.ts`, `bin/simulate.ts`) next to it: its exit code and its JSON answer. */
   tsx(
@@ -91,8 +94,12 @@ async function launch(env: NodeJS.ProcessEnv, crashable: boolean): Promise<Start
     detached: crashable,
   });
   let stderr = '';
+  let stdout = '';
   const output: string[] = [];
-  child.stdout?.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stdout?.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+    output.push(chunk.toString());
+  });
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr += chunk.toString();
     output.push(chunk.toString());
@@ -112,6 +119,7 @@ async function launch(env: NodeJS.ProcessEnv, crashable: boolean): Promise<Start
     env,
     child,
     stderr: () => stderr,
+    stdout: () => stdout,
     output,
     async tsx(script, ...args) {
       try {

@@ -11,7 +11,7 @@ import type { RecordedCall } from '#lib/local-wellhub/control';
 import { ANSWER_WINDOW_MS } from '#lib/local-wellhub/rules';
 import type { GymSlotRecord } from '#lib/schedule/records';
 import type { LoopStack } from './loop-stack';
-import type { SlotInPlay, StormLedger } from './loop-storm';
+import type { Requested, SlotInPlay, StormLedger } from './loop-storm';
 
 /** A reply Wellhub sent this long before a crash, an outage or a database stop may never have been recorded. */
 const REPLY_AT_RISK_MS = 7_000;
@@ -45,6 +45,8 @@ export interface LoopFindings {
   readonly checkinsValidated: number;
   readonly checkinsUnpaid: number;
   readonly scheduleDrift: number;
+  /** Most requests on hot slots acknowledged and awaiting their answer at the same moment. */
+  readonly hotPeakAwaiting: number;
   /** Request timestamp → Wellhub took the answer, ms, for every request answered. */
   readonly answerLatencies: readonly number[];
   /** One line per broken promise (the first few of each kind). */
@@ -270,6 +272,10 @@ export function auditLoop(
   for (const line of drift.slice(0, 5)) problem('drift', line);
   return {
     requestsOwed,
+    hotPeakAwaiting: peakAwaiting(
+      stack,
+      ledger.requests.filter((r) => r.hot && r.delivered),
+    ),
     eventsLost,
     appliedTwice,
     answeredOnTime,
@@ -303,6 +309,26 @@ function answerCallsByBooking(calls: readonly RecordedCall[]): Map<string, Recor
     byBooking.set(number, [...(byBooking.get(number) ?? []), call]);
   }
   return byBooking;
+}
+
+/** Most of these requests awaiting their answer at once: from the member's request to Wellhub taking the answer (or the request ending). */
+function peakAwaiting(stack: LoopStack, requests: readonly Requested[]): number {
+  const moves: Array<[number, number]> = [];
+  for (const request of requests) {
+    const booking = stack.wellhub.state.bookings.get(request.number);
+    if (!booking) continue;
+    const answered = booking.answers.find((a) => a.http_status < 300)?.at ?? booking.ended_at;
+    moves.push([booking.timestamp, 1]);
+    moves.push([answered === undefined ? Number.POSITIVE_INFINITY : Date.parse(answered), -1]);
+  }
+  moves.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  let awaiting = 0;
+  let most = 0;
+  for (const [, move] of moves) {
+    awaiting += move;
+    most = Math.max(most, awaiting);
+  }
+  return most;
 }
 
 /** Bookings whose answer Wellhub refused with a 4xx that is final (not 401, not 429). */

@@ -34,8 +34,15 @@ export interface StormPlan {
   readonly slotsCanceled: number;
   /** Booking requests in all, the hot burst included. */
   readonly requests: number;
-  /** Requests sent at the same moment on the hot slots, before any answer. */
+  /** Requests on the hot slots at the start, far more than their seats. */
   readonly hotBurst: number;
+  /**
+   * Wellhub's deliveries of the hot burst in flight at once. Sent all at the same instant, hundreds
+   * of webhooks outrun what one local process and DynamoDB Local write in Wellhub's 1 s, and the few
+   * that land make no contention; sent as fast as the receiver answers, every request lands and
+   * hundreds await their decision at once (the figure the run checks).
+   */
+  readonly hotSenders: number;
   /** Members acting at once in the rest of the storm. */
   readonly concurrency: number;
   readonly shares: {
@@ -65,6 +72,7 @@ export const STORM_PLAN: StormPlan = sized<StormPlan>({
     slotsCanceled: 1,
     requests: 220,
     hotBurst: 60,
+    hotSenders: 16,
     concurrency: 12,
     shares: { cancel: 0.12, lateCancel: 0.05, checkin: 0.3, duplicate: 0.1, sameMember: 0.05 },
     gymChangeEvery: 12,
@@ -87,8 +95,9 @@ export const STORM_PLAN: StormPlan = sized<StormPlan>({
     normalSlots: 120,
     normalCapacity: 40,
     slotsCanceled: 6,
-    requests: 5_200,
-    hotBurst: 520,
+    requests: 5_400,
+    hotBurst: 900,
+    hotSenders: 16,
     concurrency: 32,
     shares: { cancel: 0.12, lateCancel: 0.05, checkin: 0.3, duplicate: 0.1, sameMember: 0.03 },
     gymChangeEvery: 25,

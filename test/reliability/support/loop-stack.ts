@@ -71,7 +71,7 @@ export async function startLoopStack(options: { sweepEverySeconds: number }): Pr
     SWEEP_EVERY_SECONDS: String(options.sweepEverySeconds),
   };
   let service: StartedService = await startService({ env, crashable: true });
-  /** The output of the runs of `npm start` before the current one. */
+  /** What the runs of `npm start` before the current one wrote, stream by stream. */
   const earlierOutput: string[] = [];
   const store = new DynamoDbStore({
     tableName: LOOP_TABLE,
@@ -107,7 +107,7 @@ export async function startLoopStack(options: { sweepEverySeconds: number }): Pr
     },
     async crash(downMs) {
       await service.crash();
-      earlierOutput.push(...service.output);
+      earlierOutput.push(service.stdout(), service.stderr());
       await new Promise((resolve) => setTimeout(resolve, downMs));
       service = await service.restart();
     },
@@ -119,9 +119,9 @@ export async function startLoopStack(options: { sweepEverySeconds: number }): Pr
     auditLogs() {
       const dir = mkdtempSync(join(tmpdir(), 'wellhub-loop-logs-'));
       try {
-        const lines = [...earlierOutput, ...service.output]
-          .join('')
-          .split('\n')
+        // Stream by stream: a line written to stderr can land between two chunks of one on stdout.
+        const lines = [...earlierOutput, service.stdout(), service.stderr()]
+          .flatMap((text) => text.split('\n'))
           .filter((line) => line.trimStart().startsWith('{'));
         writeFileSync(join(dir, 'npm-start.jsonl'), `${lines.join('\n')}\n`);
         return auditServiceLogs(dir);

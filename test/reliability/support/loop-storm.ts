@@ -64,7 +64,7 @@ export interface StormLedger {
     checkinsSkipped: number;
   };
   readonly gym: { changes: number; refused: number; unreachable: number; bookingsCanceled: string[] };
-  readonly hotBurst: { requests: number; delivered: number; ms: number };
+  readonly hotBurst: { requests: number; delivered: number; ms: number; attempts: Record<string, number> };
   faultsEndedAt: number;
 }
 
@@ -78,7 +78,7 @@ export function emptyLedger(): StormLedger {
     webhooks: { sent: 0, undelivered: 0, duplicatesSent: 0 },
     members: { refusedAtWellhub: 0, cancels: 0, lateCancels: 0, checkinsSkipped: 0 },
     gym: { changes: 0, refused: 0, unreachable: 0, bookingsCanceled: [] },
-    hotBurst: { requests: 0, delivered: 0, ms: 0 },
+    hotBurst: { requests: 0, delivered: 0, ms: 0, attempts: {} },
     faultsEndedAt: 0,
   };
 }
@@ -189,6 +189,12 @@ export async function runStorm(
       return undefined;
     }
     countDelivery(booked.delivery.delivered);
+    if (isHot && ledger.hotBurst.ms === 0) {
+      for (const attempt of booked.delivery.attempts) {
+        const outcome = attempt.status === undefined ? (attempt.error ?? 'error') : String(attempt.status);
+        ledger.hotBurst.attempts[outcome] = (ledger.hotBurst.attempts[outcome] ?? 0) + 1;
+      }
+    }
     const requested = {
       number: booked.record.booking_number,
       slot,
@@ -272,14 +278,16 @@ export async function runStorm(
 
   const episodes = runEpisodes(stack, plan, ledger, () => issued);
 
-  // The hot burst: every member at the same moment, far more of them than there are seats.
+  // The hot burst: far more members than seats, delivered as fast as the receiver takes them.
   ledger.hotBurst.requests = plan.hotBurst;
   const burstStarted = performance.now();
-  const burst = await Promise.all(
-    Array.from({ length: plan.hotBurst }, (_, i) => {
+  const burst = await inPool(
+    Array.from({ length: plan.hotBurst }, (_, i) => hot[i % hot.length] as SlotInPlay),
+    plan.hotSenders,
+    (slot) => {
       issued++;
-      return book(hot[i % hot.length] as SlotInPlay, newMember(), true);
-    }),
+      return book(slot, newMember(), true);
+    },
   );
   ledger.hotBurst.ms = performance.now() - burstStarted;
   ledger.hotBurst.delivered = burst.filter((r) => r?.delivered).length;

@@ -35,7 +35,9 @@ export interface SuiteResult {
 
 export interface LoopResult {
   readonly bookingRequests: number;
-  /** Requests sent at the same moment on hot slots, far more than their seats. */
+  /** Requests on hot slots, far more than their seats, sent in the opening burst. */
+  readonly hotBurst: number;
+  /** Most requests on hot slots acknowledged and awaiting their decision at the same moment. */
   readonly hotConcurrent: number;
   /** Requests whose webhook reached us, or that we hold anyway: each owed an answer. */
   readonly requestsOwed: number;
