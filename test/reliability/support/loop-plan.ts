@@ -87,7 +87,7 @@ export const STORM_PLAN: StormPlan = sized<StormPlan>({
       { kind: 'database restart', ms: 2_000 },
     ],
     sweepEverySeconds: 2,
-    settleLimitMs: 150_000,
+    settleLimitMs: 240_000,
   },
   full: {
     hotSlots: 10,
