@@ -68,13 +68,14 @@ const WARM_PLAN: WarmPlan = {
   runLimitMs: 90_000,
 };
 /**
- * A few hundred events one at a time; then 16 members booking at the same moment, round after round,
- * each round applied before the next (latency, not queueing); then a closed-loop burst faster than the
- * worker applies on DynamoDB Local, for its rate alone. Every event must end `APPLIED`.
+ * 200 events one at a time, each once the last is applied; then 16 members booking at the same moment,
+ * round after round, each round applied before the next (latency, not queueing); then a closed-loop
+ * burst faster than the worker applies on DynamoDB Local, for its rate alone. Every event must end
+ * `APPLIED`.
  */
 const APPLIED_PLAN: AppliedPlan = {
   warmUp: 300,
-  oneAtATime: 300,
+  oneAtATime: 200,
   rounds: { size: 16, count: 40, warmUpRounds: 3, pauseMs: [100, 300] },
   saturation: { connections: 16, events: 600 },
   runLimitMs: 60_000,

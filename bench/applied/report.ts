@@ -32,7 +32,7 @@ function latencyRows(run: AppliedRun): Row[] {
   const how =
     run.kind === 'rounds'
       ? `${run.rounds} rounds of ${run.connections} new events sent at the same moment, each round once the last is applied (${run.events} events)`
-      : `${run.events} new events, one at a time`;
+      : `${run.events} new events, one at a time, each once the last is applied`;
   const rows: Row[] = [
     {
       section: `Webhook answered → event applied, c=${run.connections}: ${how} (receiver, and worker fed by the stream, each in its own process)`,
@@ -49,12 +49,6 @@ function latencyRows(run: AppliedRun): Row[] {
   if (run.roundMedianMs !== undefined)
     rows.push(row(`round: sent → all ${run.connections} seen applied, median`, ms(run.roundMedianMs)));
   rows.push(...checkRows(run));
-  if (run.kind === 'one at a time') {
-    rows.push(
-      row('events applied per second (worker)', run.appliedPerSecond.toFixed(0)),
-      row('requests per second (receiver, meanwhile)', run.load.requestsPerSecond.toFixed(0)),
-    );
-  }
   rows.push(
     row('receiver p99 meanwhile', ms(run.load.p99Ms)),
     row('worker process CPU per event', us(run.workerCpuPerEventUs)),
