@@ -53,6 +53,9 @@ export interface LoopFindings {
   readonly problems: readonly string[];
 }
 
+/** What the audit reads of the stack: the local Wellhub's state and the calls it received. */
+export type WellhubSide = Pick<LoopStack, 'wellhub'>;
+
 export interface OurRecords {
   readonly bookings: Map<string, BookingRecord>;
   readonly slots: Map<string, GymSlotRecord>;
@@ -89,7 +92,7 @@ export async function readOurSlots(stack: LoopStack, ledger: StormLedger): Promi
 }
 
 /** Slots whose state at Wellhub differs from ours (capacity, seats booked, canceled or not). */
-export function scheduleDrift(stack: LoopStack, ledger: StormLedger, ours: OurRecords): string[] {
+export function scheduleDrift(stack: WellhubSide, ledger: StormLedger, ours: OurRecords): string[] {
   const drift: string[] = [];
   for (const slot of ledger.slots) {
     const record = ours.slots.get(slot.reference);
@@ -122,7 +125,7 @@ export function scheduleDrift(stack: LoopStack, ledger: StormLedger, ours: OurRe
 
 /** What is still owed once the faults ended: unanswered requests and unvalidated check-ins. */
 export function stillOwed(
-  stack: LoopStack,
+  stack: WellhubSide,
   ledger: StormLedger,
 ): { answers: number; validations: number; gymCancellations: number } {
   const { state } = stack.wellhub;
@@ -139,7 +142,7 @@ export function stillOwed(
   return { answers, validations, gymCancellations };
 }
 
-function checkinsOwed(stack: LoopStack, ledger: StormLedger): string[] {
+function checkinsOwed(stack: WellhubSide, ledger: StormLedger): string[] {
   const canceledByGym = new Set(ledger.gym.bookingsCanceled);
   return ledger.checkins
     .filter((c) => c.delivered && !canceledByGym.has(c.number))
@@ -147,14 +150,14 @@ function checkinsOwed(stack: LoopStack, ledger: StormLedger): string[] {
     .map((c) => c.number);
 }
 
-function validatedAtWellhub(stack: LoopStack, bookingNumber: string): boolean {
+function validatedAtWellhub(stack: WellhubSide, bookingNumber: string): boolean {
   return stack.wellhub.state.checkins.some(
     (c) => c.booking_number === bookingNumber && c.validated_at !== undefined,
   );
 }
 
 export function auditLoop(
-  stack: LoopStack,
+  stack: WellhubSide,
   ledger: StormLedger,
   ours: OurRecords,
   drift: readonly string[],
@@ -312,7 +315,7 @@ function answerCallsByBooking(calls: readonly RecordedCall[]): Map<string, Recor
 }
 
 /** Most of these requests awaiting their answer at once: from the member's request to Wellhub taking the answer (or the request ending). */
-function peakAwaiting(stack: LoopStack, requests: readonly Requested[]): number {
+function peakAwaiting(stack: WellhubSide, requests: readonly Requested[]): number {
   const moves: Array<[number, number]> = [];
   for (const request of requests) {
     const booking = stack.wellhub.state.bookings.get(request.number);
@@ -366,7 +369,7 @@ function replyAtRisk(ledger: StormLedger): (at: number) => boolean {
  */
 function overbooked(
   slot: SlotInPlay,
-  stack: LoopStack,
+  stack: WellhubSide,
   ours: OurRecords,
   problem: (k: string, l: string) => void,
 ): boolean {
@@ -407,7 +410,7 @@ function overbooked(
 /** Our seat count, our reserved bookings holding a seat, and Wellhub's reservations must agree. */
 function seatsDiffer(
   slot: SlotInPlay,
-  stack: LoopStack,
+  stack: WellhubSide,
   ledger: StormLedger,
   ours: OurRecords,
   problem: (k: string, l: string) => void,
