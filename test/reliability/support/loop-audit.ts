@@ -324,12 +324,20 @@ function peakAwaiting(stack: WellhubSide, requests: readonly Requested[]): numbe
     moves.push([booking.timestamp, 1]);
     moves.push([answered === undefined ? Number.POSITIVE_INFINITY : Date.parse(answered), -1]);
   }
+  return mostAtOnce(moves);
+}
+
+/**
+ * The highest count reached by a set of +1/-1 moves in time. At the same instant the -1s go first: a
+ * seat freed and taken in one millisecond is not two.
+ */
+function mostAtOnce(moves: Array<[number, number]>): number {
   moves.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let awaiting = 0;
+  let count = 0;
   let most = 0;
   for (const [, move] of moves) {
-    awaiting += move;
-    most = Math.max(most, awaiting);
+    count += move;
+    most = Math.max(most, count);
   }
   return most;
 }
@@ -389,14 +397,7 @@ function overbooked(
     moves.push([Date.parse(reserved.at), 1]);
     if (released.length > 0) moves.push([Math.min(...released), -1]);
   }
-  // Releases first at the same instant: a seat freed and taken in one millisecond is not two.
-  moves.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  let held = 0;
-  let most = 0;
-  for (const [, move] of moves) {
-    held += move;
-    most = Math.max(most, held);
-  }
+  const most = mostAtOnce(moves);
   const record = ours.slots.get(slot.reference);
   const reservedHere = record?.wellhub_reserved ?? 0;
   if (most <= slot.maxAllowance && reservedHere <= slot.maxAllowance) return false;
