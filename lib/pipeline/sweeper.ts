@@ -2,6 +2,7 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import { type JobDeps, type JobOutcome, runJob } from '#lib/jobs/router';
 import { logger, metrics } from '#lib/log';
 import type { DynamoDbStore } from '#lib/store/dynamodb-store';
+import { bookingOrderKey, oneBookingAtATime } from './booking-order';
 
 /** What the sweeper needs beyond the jobs' own: the work index. */
 export interface SweepDeps extends JobDeps {
@@ -38,15 +39,19 @@ export async function sweep(deps: SweepDeps, options: SweepOptions = {}): Promis
   const due = await deps.store.dueWork(now, options.limit ?? LIMIT);
   const outcomes: Partial<Record<JobOutcome, number>> = {};
   let next = 0;
+  // Oldest first, and events of one booking in the order they were received (CONTRACT §6).
+  const inTurn = oneBookingAtATime();
   const worker = async () => {
     while (next < due.length) {
       const item = due[next++];
       if (item === undefined) break;
-      const report = await runJob(item, deps, 'sweeper').catch((error: unknown) => {
-        // The item stays due; the next sweep tries again.
-        logger.error('sweep job failed', { error: error instanceof Error ? error.name : String(error) });
-        return { outcome: 'retry' as const };
-      });
+      const report = await inTurn(bookingOrderKey(item), () => runJob(item, deps, 'sweeper')).catch(
+        (error: unknown) => {
+          // The item stays due; the next sweep tries again.
+          logger.error('sweep job failed', { error: error instanceof Error ? error.name : String(error) });
+          return { outcome: 'retry' as const };
+        },
+      );
       outcomes[report.outcome] = (outcomes[report.outcome] ?? 0) + 1;
     }
   };

@@ -1,8 +1,11 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
+import type { EventChange } from '#lib/bookings/apply-event';
 import type { EventRecord } from '#lib/bookings/records';
 import { runJob } from '#lib/jobs/router';
 import { failures, retry } from '#lib/ops/pipeline';
+import { sweep } from '#lib/pipeline/sweeper';
+import { streamWorker } from '#lib/pipeline/worker';
 import type { DynamoDbStore } from '#lib/store/dynamodb-store';
 import { keys } from '#lib/store/table';
 import { startCountingProxy } from '../support/counting-proxy';
@@ -15,24 +18,31 @@ const MINUTE = 60_000;
 
 /** The stream record Lambda would hand the worker for an item as it is stored now. */
 async function streamEventOf(store: DynamoDbStore, bookingNumber: string): Promise<DynamoDBStreamEvent> {
-  const [record] = await store.getEvents(`evt-${bookingNumber}`);
-  if (!record) throw new Error(`no event for ${bookingNumber}`);
-  const item = { ...keys.event({ type: record.event_type, id: record.event_key }), kind: 'event', ...record };
-  return {
-    Records: [
-      {
-        eventID: '1',
-        eventName: 'INSERT',
+  return streamEventOfEvents(store, [`evt-${bookingNumber}`]);
+}
+
+/** One batch of the stream holding these received events, in this order. */
+async function streamEventOfEvents(store: DynamoDbStore, eventKeys: string[]): Promise<DynamoDBStreamEvent> {
+  const records = await Promise.all(
+    eventKeys.map(async (eventKey, n) => {
+      const [record] = await store.getEvents(eventKey);
+      if (!record) throw new Error(`no event ${eventKey}`);
+      const key = keys.event({ type: record.event_type, id: record.event_key });
+      const item = { ...key, kind: 'event', ...record };
+      return {
+        eventID: String(n + 1),
+        eventName: 'INSERT' as const,
         eventSource: 'aws:dynamodb',
         dynamodb: {
-          Keys: marshall(keys.event({ type: record.event_type, id: record.event_key })) as never,
+          Keys: marshall(key) as never,
           NewImage: marshall(item, { removeUndefinedValues: true }) as never,
-          SequenceNumber: '100',
-          StreamViewType: 'NEW_AND_OLD_IMAGES',
+          SequenceNumber: String(100 + n),
+          StreamViewType: 'NEW_AND_OLD_IMAGES' as const,
         },
-      },
-    ],
-  };
+      };
+    }),
+  );
+  return { Records: records };
 }
 
 describe('the request path (CONTRACT §4)', () => {
@@ -91,6 +101,78 @@ describe('the worker and the sweeper (CONTRACT §9)', () => {
     expect((await harness.store.getEvents('evt-BK_RACE_SWEEP'))[0]?.state).toBe('APPLIED');
     // Only its booking's answer is still owed (this harness calls no Wellhub): nothing applied again.
     expect((await harness.sweep(new Date(Date.now() + MINUTE))).outcomes.applied).toBeUndefined();
+  });
+
+  describe('events of one booking handed over together apply in the order received (CONTRACT §6)', () => {
+    /**
+     * The cancellation's write is held back until the late cancellation's has been made, or for
+     * HOLD_MS: applied side by side, the later event would land first and win.
+     */
+    const HOLD_MS = 300;
+    async function canceledThenLateCanceled(bookingNumber: string, wellhubId: string) {
+      const harness = await webhookHarness({ stream: false });
+      const changes = { bookingNumber, wellhubId };
+      await harness.deliver('booking-canceled', {
+        body: bookingEvent('booking-canceled', { ...changes, eventId: `evt-${bookingNumber}-canceled` }),
+      });
+      await harness.deliver('booking-late-canceled', {
+        body: bookingEvent('booking-late-canceled', { ...changes, eventId: `evt-${bookingNumber}-late` }),
+      });
+      let lateTried: () => void = () => undefined;
+      const lateTriedOnce = new Promise<void>((resolve) => {
+        lateTried = resolve;
+      });
+      const store = harness.pipeline.store;
+      const holding = new Proxy(store, {
+        get(target, property) {
+          if (property === 'commitApplied') {
+            return async (change: EventChange, at: Date) => {
+              if (!change.key.id.endsWith('-late')) {
+                await Promise.race([lateTriedOnce, new Promise((r) => setTimeout(r, HOLD_MS))]);
+                return target.commitApplied(change, at);
+              }
+              const result = await target.commitApplied(change, at);
+              lateTried();
+              return result;
+            };
+          }
+          const value: unknown = Reflect.get(target, property, target);
+          return typeof value === 'function' ? value.bind(target) : value;
+        },
+      });
+      return { harness, pipeline: { ...harness.pipeline, store: holding } };
+    }
+
+    async function expectCanceledFirst(store: DynamoDbStore, bookingNumber: string) {
+      const booking = await store.getBooking(bookingNumber);
+      expect(booking?.status).toBe('CANCELED');
+      expect(booking?.history.map((entry) => [entry.event_type, entry.conflict ?? false])).toEqual([
+        ['booking-canceled', false],
+        ['booking-late-canceled', true],
+      ]);
+    }
+
+    it('in one stream batch', async () => {
+      const { harness, pipeline } = await canceledThenLateCanceled('BK_ORDER_STREAM', '4440000000301');
+      const batch = await streamEventOfEvents(harness.store, [
+        'evt-BK_ORDER_STREAM-canceled',
+        'evt-BK_ORDER_STREAM-late',
+      ]);
+
+      const result = await streamWorker(() => pipeline)(batch, lambdaContext('booking-canceled', 'order'));
+
+      expect(result.batchItemFailures).toEqual([]);
+      await expectCanceledFirst(harness.store, 'BK_ORDER_STREAM');
+    });
+
+    it('in one sweep', async () => {
+      const { harness, pipeline } = await canceledThenLateCanceled('BK_ORDER_SWEEP', '4440000000302');
+
+      const report = await sweep({ ...pipeline, now: () => new Date(Date.now() + MINUTE) });
+
+      expect(report.outcomes.applied).toBe(2);
+      await expectCanceledFirst(harness.store, 'BK_ORDER_SWEEP');
+    });
   });
 
   it('leaves a just-received event to the stream, and sweeps it once it is 30 s old', async () => {
