@@ -254,6 +254,38 @@ describe('the worker and the sweeper (CONTRACT §9)', () => {
     expect((await harness.sweep(new Date(at + 60 * MINUTE))).failed).toBe(1);
   });
 
+  it('settles an event left to the sweeper behind more owed answers than one sweep takes', async () => {
+    // This runner has no Wellhub client: every booking's answer stays owed, due since its request.
+    const harness = await webhookHarness();
+    for (let n = 0; n < 210; n++) {
+      await harness.deliver('booking-requested', {
+        body: requested(`BK_OWED_${n}`, `4440000${String(n).padStart(6, '0')}`),
+      });
+    }
+    await harness.drain();
+    const body = requested('BK_BEHIND', '4440000000400');
+    await harness.deliver('booking-requested', { body });
+    await harness.drain();
+    // Its first apply failed: from then on only the sweeper runs it, due after every answer owed.
+    await harness.stopStream();
+    const key = { type: 'booking-canceled' as const, id: 'evt-BK_BEHIND-cancel' };
+    await harness.deliver('booking-canceled', {
+      body: bookingEvent('booking-canceled', { bookingNumber: 'BK_BEHIND', eventId: key.id }),
+    });
+    const retried = await harness.store.recordFailedAttempt(key, 0, {
+      attempts: 1,
+      error: 'Unavailable: DynamoDB call failed: TimeoutError',
+      at: new Date(),
+      retryAt: new Date(Date.now() + MINUTE),
+    });
+    expect(retried).toBe(true);
+
+    await harness.settle(30_000);
+
+    expect((await harness.store.getEvents(key.id))[0]?.state).toBe('APPLIED');
+    expect((await harness.store.getBooking('BK_BEHIND'))?.status).toBe('CANCELED');
+  }, 120_000);
+
   it('re-drives a failed event with ops retry, and applies it once its cause is gone', async () => {
     const harness = await webhookHarness({ stream: false });
     const key = { type: 'booking-requested' as const, id: 'evt-BK_RETRIED' };

@@ -19,6 +19,12 @@ const stops: Array<() => Promise<void>> = [];
 /** Past the longest wait between attempts (lib/jobs/attempts.ts), so every retry is due. */
 const SETTLE_CLOCK_AHEAD_MS = 16 * 60_000;
 const STREAM_PATIENCE_MS = 5_000;
+/**
+ * Every due item in one sweep. Without a Wellhub client the answers this runner skips stay due at
+ * their first `work_at`; a production-sized sweep (the oldest 200) would then never reach an event
+ * whose retry was scheduled after them.
+ */
+const SETTLE_SWEEP_LIMIT = 100_000;
 afterAll(async () => {
   await Promise.all(stops.splice(0).map((stop) => stop()));
 });
@@ -93,8 +99,27 @@ export async function startTestPipeline(
         await waitForDrain(store, { ...kinds, timeoutMs: STREAM_PATIENCE_MS }).catch(() => undefined);
         const { count } = await store.pendingWork(kinds);
         if (count === 0) return { sweeps };
-        if (Date.now() > deadline) throw new Error(`pipeline not settled: ${count} jobs still owed`);
-        await sweep({ ...deps, now: () => new Date(Date.now() + SETTLE_CLOCK_AHEAD_MS) });
+        if (Date.now() > deadline) {
+          const owed = (await store.owedWork())
+            .filter((item) => kinds.kinds === undefined || kinds.kinds.includes(String(item.kind)))
+            .slice(0, 10)
+            .map((item) =>
+              [
+                item.kind,
+                item.event_key ?? item.booking_number ?? item.reference,
+                item.state,
+                item.attempts,
+                item.work_at,
+              ]
+                .filter((part) => part !== undefined)
+                .join(' '),
+            );
+          throw new Error(`pipeline not settled: ${count} jobs still owed (${owed.join('; ')})`);
+        }
+        await sweep(
+          { ...deps, now: () => new Date(Date.now() + SETTLE_CLOCK_AHEAD_MS) },
+          { limit: SETTLE_SWEEP_LIMIT },
+        );
       }
     },
     /** One sweep as the scheduler would run it, with the clock at `at`. */
