@@ -15,11 +15,15 @@ const USAGE = `usage: ops <command>
   event <event_id>                  the stored event: state (RECEIVED, APPLIED, FAILED), attempts,
                                     last error, raw body
   failures                          jobs the pipeline gave up on (events, publications, booking
-                                    answers and cancellations), with their last error
-  retry <event_id>                  re-drive a failed event (received again, applied now)
+                                    answers and cancellations, check-in validations), with their
+                                    last error and the command that re-drives each
+  retry <event_id>                  re-drive a failed event (received again, applied now); a walk-in
+                                    whose validation failed: validate again while its 20 minutes
+                                    last, otherwise acknowledge it (off the failures list)
   retry class:<ref> | slot:<ref>    re-drive a failed publication to Wellhub
-  retry booking:<booking_number>    send again a message that may have reached Wellhub while its
-                                    deadline lasts; otherwise acknowledge it (off the failures list)
+  retry booking:<booking_number>    send again a message that may have reached Wellhub, or a failed
+                                    check-in validation, while its deadline lasts; otherwise
+                                    acknowledge it (off the failures list)
   pending [--wait]                  how much the pipeline still owes; --wait until the stream is done
   quarantine [--all]                signed requests that could not be applied
   replay <quarantine_id>            re-process a quarantined request through its handler

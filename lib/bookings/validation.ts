@@ -139,6 +139,17 @@ export function validationDeadline(v: CheckinValidation): number {
     : Math.min(deadline, Date.parse(v.not_found_since) + NOT_FOUND_PATIENCE_MS);
 }
 
+/**
+ * On-call asks again (`ops retry`) for a validation that failed: owed again only while its 20 minutes
+ * last, since Wellhub pays for nothing validated later. Its calls are kept; a `notfound` from Wellhub
+ * gets its two minutes afresh.
+ */
+export function reopenedValidation(v: CheckinValidation, at: Date): CheckinValidation | undefined {
+  if (v.state !== 'failed' || at.getTime() >= Date.parse(v.deadline)) return undefined;
+  const { error: _error, not_found_since: _since, ...rest } = v;
+  return { ...rest, state: 'pending' };
+}
+
 /** Its time ran out undelivered, or nothing was to be sent: the reason is kept for on-call. */
 export function settledValidation(
   v: CheckinValidation,

@@ -1,4 +1,5 @@
 import type { BookingRecord, DeliveryState } from '#lib/bookings/records';
+import { type CheckinValidation, reopenedValidation } from '#lib/bookings/validation';
 import { BadRequest } from '#lib/errors';
 import { parseBookingCancel } from '#lib/gym-api/handler';
 import { bookingView, messageView } from '#lib/gym-api/views';
@@ -87,13 +88,18 @@ export function validationFailure(item: {
     attempts: validation?.attempts.length ?? 0,
     last_error: validation?.error ?? last?.error,
     wellhub_status: last?.http_status,
+    retry:
+      item.booking_number !== undefined
+        ? `ops retry booking:${item.booking_number}`
+        : `ops retry ${item.event_key ?? ''}`,
   };
 }
 
 /**
  * `ops retry booking:<n>`. A message that may have landed and is still within its deadline is owed
- * again and sent right here (Wellhub takes the same answer twice). Anything else cannot be sent any
- * more: it is acknowledged, out of the failed list, and the note says how the booking ended.
+ * again and sent right here (Wellhub takes the same answer twice), and so is a failed check-in
+ * validation while its 20 minutes last. Anything else cannot be sent any more: it is acknowledged,
+ * out of the failed list, and the note says how the booking ended.
  */
 export async function retryBooking({ store, pipeline }: PipelineContext, bookingNumber: string) {
   const current = (await store.bookings.get(bookingNumber)) ?? refuse(`no booking ${bookingNumber}`);
@@ -102,6 +108,7 @@ export async function retryBooking({ store, pipeline }: PipelineContext, booking
   const now = pipeline.now();
   let plan = 'unchanged' as 'resend' | 'acknowledge' | 'unchanged';
   let resent: Message[] = [];
+  let revalidated = undefined as CheckinValidation | undefined;
   const after = await changeBooking(
     { bookings: store.bookings },
     current,
@@ -110,7 +117,8 @@ export async function retryBooking({ store, pipeline }: PipelineContext, booking
       if (booking.work_queue !== FAILED_QUEUE) return { booking };
       const { work_queue: _queue, work_at: _at, lease_until: _lease, ...rest } = booking;
       resent = resendable(booking, now);
-      plan = resent.length > 0 ? 'resend' : 'acknowledge';
+      revalidated = booking.validation && reopenedValidation(booking.validation, now);
+      plan = resent.length > 0 || revalidated !== undefined ? 'resend' : 'acknowledge';
       if (plan === 'acknowledge') return { booking: rest };
       const iso = now.toISOString();
       const { answer, gym_cancellation: cancellation } = booking;
@@ -123,6 +131,7 @@ export async function retryBooking({ store, pipeline }: PipelineContext, booking
           ...(cancellation && resent.includes('gym_cancellation')
             ? { gym_cancellation: { ...cancellation, state: 'pending' as const } }
             : {}),
+          ...(revalidated ? { validation: revalidated } : {}),
           work_at: iso,
           job_requested_at: iso,
         },
@@ -143,11 +152,15 @@ export async function retryBooking({ store, pipeline }: PipelineContext, booking
   const sent = (await store.bookings.get(bookingNumber)) ?? after;
   return {
     booking_number: bookingNumber,
-    resent: resent.map((message) => label(sent, message)),
+    resent: [
+      ...resent.map((message) => label(sent, message)),
+      ...(revalidated ? ['check-in validation'] : []),
+    ],
     outcome: report.outcome,
     status: sent.status,
     answer: messageView(sent.answer),
     ...(sent.gym_cancellation ? { gym_cancellation: messageView(sent.gym_cancellation) } : {}),
+    ...(revalidated ? { validation: sent.validation } : {}),
   };
 }
 
@@ -180,7 +193,14 @@ function notes(booking: BookingRecord): string {
       `Wellhub's deadline for the ${what} passed at ${sent.deadline}: nothing can be sent any more.${landed}`,
     ];
   });
+  if (booking.validation?.state === 'failed') lines.push(validationTooLate(booking.validation));
   return lines.length > 0 ? lines.join(' ') : 'Nothing is owed to Wellhub: taken out of the failed list.';
+}
+
+/** A failed check-in validation past its 20 minutes: what on-call tells the gym. */
+export function validationTooLate(validation: CheckinValidation): string {
+  const why = validation.error === undefined ? '' : ` (${validation.error})`;
+  return `The check-in's validation failed${why} and its 20 minutes ended at ${validation.deadline}: it can no longer be validated, and Wellhub does not pay for the visit.`;
 }
 
 /** How the booking ended, for the gym: its status, who rejected it, and its seat. */

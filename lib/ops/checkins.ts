@@ -1,4 +1,7 @@
+import type { EventRecord } from '#lib/bookings/records';
+import { reopenedValidation } from '#lib/bookings/validation';
 import { validateWalkin } from '#lib/jobs/validate-walkin';
+import { validationTooLate } from './bookings';
 import { type OpsContext, refuse } from './commands';
 import type { PipelineContext } from './pipeline';
 
@@ -29,6 +32,31 @@ export async function validate(context: PipelineContext, wellhubId: string, gymI
   );
   const after = (await store.getEvents(pending.event_key)).find((e) => e.event_type === pending.event_type);
   return { outcome, event_key: pending.event_key, validation: after?.validation };
+}
+
+/**
+ * `ops retry <event_key>` of a walk-in whose validation failed: validated again now while its 20
+ * minutes last. After them nothing can be validated any more, so it is acknowledged: out of the
+ * failed list (which is what keeps `failed-jobs` in ALARM), its validation kept as it ended.
+ */
+export async function retryWalkin({ store, pipeline }: PipelineContext, record: EventRecord) {
+  const validation = record.validation ?? refuse(`event ${record.event_key} is not a walk-in`);
+  const key = { type: record.event_type, id: record.event_key };
+  const now = pipeline.now();
+  const reopened = reopenedValidation(validation, now);
+  if (reopened === undefined) {
+    if (!(await store.walkins.acknowledge(key)))
+      refuse(`walk-in ${record.event_key} is not in the failed list (validation ${validation.state})`);
+    return { event_key: record.event_key, acknowledged: true, note: validationTooLate(validation) };
+  }
+  if (pipeline.wellhub === undefined) refuse('no Wellhub client configured');
+  await store.walkins.save(key, reopened, now, now);
+  const outcome = await validateWalkin(
+    { walkins: store.walkins, wellhub: pipeline.wellhub, now: pipeline.now },
+    key,
+    'ops',
+  );
+  return { event_key: record.event_key, outcome, validation: (await store.getEvent(key))?.validation };
 }
 
 export type { OpsContext };

@@ -2,6 +2,7 @@ import type { EventRecord } from '#lib/bookings/records';
 import { runEventJob, runPublishJob } from '#lib/jobs/router';
 import type { PipelineDeps } from '#lib/pipeline/deps';
 import { bookingFailures, retryBooking, validationFailure } from './bookings';
+import { retryWalkin } from './checkins';
 import { type OpsContext, ordered, refuse } from './commands';
 
 /** On-call's view of the pipeline (CONTRACT §9, §15): where an event is, what failed, and a re-drive. */
@@ -107,6 +108,8 @@ async function retryEvent({ store, pipeline }: PipelineContext, eventId: string)
   const records = await store.getEvents(eventId);
   if (records.length === 0) refuse(`no event ${eventId}`);
   const failed = records.filter((record) => record.state === 'FAILED');
+  const walkin = records.find((record) => record.validation?.state === 'failed');
+  if (failed.length === 0 && walkin !== undefined) return retryWalkin({ store, pipeline }, walkin);
   if (failed.length === 0) {
     refuse(`event ${eventId} has not failed (${records.map((record) => record.state).join(', ')})`);
   }

@@ -161,12 +161,13 @@ export class DynamoDbStore implements Inbox, ApplyStore {
     );
     const oldest = items.map((item) => String(item.work_at)).sort()[0];
     const now = new Date().toISOString();
-    // Waiting: failed before (the sweeper retries it), or a publication not due yet (a slot beyond
-    // the horizon). A received event is the stream's at once; its `work_at` is only the sweeper's cue.
+    // Waiting: failed before (the sweeper retries it), or not due yet (a slot beyond the horizon, a
+    // call waiting for its retry: a walk-in's validation too). A received event is the stream's at
+    // once; its `work_at` is only the sweeper's cue.
     const waiting = items.filter(
       (item) =>
         (typeof item.attempts === 'number' && item.attempts > 0) ||
-        (item.kind !== 'event' && String(item.work_at) > now),
+        (!(item.kind === 'event' && item.state === 'RECEIVED') && String(item.work_at) > now),
     ).length;
     return { count: items.length, waiting, oldest };
   }

@@ -70,6 +70,17 @@ export class WalkinStore {
     return item as EventRecord | undefined;
   }
 
+  /** On-call has dealt with a failed walk-in: out of the failed list, its validation kept as it ended. */
+  async acknowledge(key: EventKey): Promise<boolean> {
+    const item = await this.access.update({
+      Key: keys.event(key),
+      UpdateExpression: 'REMOVE work_at, work_queue',
+      ConditionExpression: 'work_queue = :failed',
+      ExpressionAttributeValues: { ':failed': FAILED_QUEUE },
+    });
+    return item !== undefined;
+  }
+
   /** A member's walk-ins at a gym, oldest first. */
   async of(gymId: string, wellhubId: string): Promise<EventRecord[]> {
     const items = await this.access.pages({

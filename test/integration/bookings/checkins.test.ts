@@ -6,6 +6,19 @@ let members = 0;
 const member = () =>
   `6${String(process.pid % 100_000).padStart(5, '0')}${String(++members).padStart(7, '0')}`;
 
+/** A member walks in at the gym and Wellhub's webhook is applied; `latest()` reads the walk-in. */
+async function walkedIn(h: BookingHarness, who: string) {
+  const checkin = await h.wellhub.acting.walkin({
+    gympassId: who,
+    gymId: GYM,
+    receiverUrl: 'http://127.0.0.1:9',
+  });
+  if (!checkin.ok) throw new Error(checkin.error);
+  await h.deliver('checkin', { body: checkin.delivery.body as Record<string, unknown> });
+  await h.drain();
+  return async () => (await h.store.walkins.of(String(GYM), who)).at(-1);
+}
+
 /**
  * CONTRACT §12: a check-in of a booking the gym answered RESERVED, and a walk-in, are validated at
  * Wellhub (which is what gets the gym paid); every answer of Wellhub is read as it means it.
@@ -35,6 +48,8 @@ describe('validating check-ins', () => {
     const body = checkin.delivery.body as Record<string, unknown>;
     return { who, n, slot, deliver: () => h.deliver('checkin-booking-occurred', { body }), body };
   }
+
+  const walkin = (who: string) => walkedIn(h, who);
 
   /**
    * Wellhub reserved the booking and the member checked in, and the check-in's webhook reaches the
@@ -208,6 +223,114 @@ describe('validating check-ins', () => {
       });
     });
 
+    describe('and on-call retries a failed validation (ops retry)', () => {
+      const ops = () => ({ store: h.store, pipeline: h.pipeline });
+      /** On-call, once the check-in's 20 minutes have passed. */
+      const opsLater = () => ({
+        store: h.store,
+        pipeline: { ...h.pipeline, now: () => new Date(Date.now() + 21 * 60_000) },
+      });
+      const expired = () =>
+        h.wellhub.faults.add({
+          method: 'POST',
+          path: VALIDATE,
+          status: 400,
+          body: { errors: [{ key: 'checkin.validation.expired', message: 'check-in expired' }] },
+        });
+      /** Wellhub says notfound until it gives up: failed after its two minutes. */
+      async function failedByNotFound(isFailed: () => Promise<boolean>) {
+        for (const seconds of [30, 60, 90, 125]) await h.sweep(new Date(Date.now() + seconds * 1000));
+        expect(await isFailed()).toBe(true);
+      }
+
+      it('a booked check-in: validated again while its 20 minutes last', async () => {
+        const { retry, failures } = await import('#lib/ops/pipeline');
+        const { who, n, deliver } = await reservedAndCheckedIn();
+        notFound(100_000);
+        await deliver();
+        await h.drain();
+        await failedByNotFound(async () => (await h.record(n)).validation?.state === 'failed');
+        expect(await failures(ops())).toContainEqual(
+          expect.objectContaining({
+            booking_number: n,
+            message: 'check-in validation',
+            retry: `ops retry booking:${n}`,
+          }),
+        );
+        h.wellhub.faults.clear();
+
+        const again = await retry(ops(), `booking:${n}`);
+
+        expect(again).toMatchObject({ resent: ['check-in validation'], validation: { state: 'validated' } });
+        expect(validations(who).at(-1)?.status).toBe(200);
+        expect((await h.record(n)).validation).toMatchObject({ state: 'validated' });
+        expect(await failures(ops())).not.toContainEqual(expect.objectContaining({ booking_number: n }));
+      });
+
+      it('a booked check-in past its 20 minutes: acknowledged, nothing sent, the visit not paid', async () => {
+        const { retry, failures } = await import('#lib/ops/pipeline');
+        const { who, n, deliver } = await reservedAndCheckedIn();
+        expired();
+        await deliver();
+        await h.drain();
+        expect((await h.record(n)).validation?.state).toBe('failed');
+
+        const acknowledged = await retry(opsLater(), `booking:${n}`);
+
+        expect(acknowledged).toMatchObject({
+          acknowledged: true,
+          note: expect.stringMatching(/checkin\.validation\.expired.*can no longer be validated/),
+        });
+        expect(validations(who)).toHaveLength(1);
+        expect((await h.record(n)).validation?.state).toBe('failed');
+        expect(await failures(ops())).not.toContainEqual(expect.objectContaining({ booking_number: n }));
+      });
+
+      it('a walk-in: validated again while its 20 minutes last', async () => {
+        const { retry, failures } = await import('#lib/ops/pipeline');
+        const who = member();
+        notFound(100_000);
+        const latest = await walkin(who);
+        await failedByNotFound(async () => (await latest())?.validation?.state === 'failed');
+        const eventKey = (await latest())?.event_key ?? '';
+        expect(await failures(ops())).toContainEqual(
+          expect.objectContaining({ kind: 'walk-in', event_key: eventKey, retry: `ops retry ${eventKey}` }),
+        );
+        h.wellhub.faults.clear();
+
+        const again = await retry(ops(), eventKey);
+
+        expect(again).toMatchObject({ event_key: eventKey, outcome: 'validated' });
+        expect((await latest())?.validation).toMatchObject({ state: 'validated' });
+        expect(validations(who).at(-1)?.status).toBe(200);
+        expect(await failures(ops())).not.toContainEqual(expect.objectContaining({ event_key: eventKey }));
+      });
+
+      it('a walk-in past its 20 minutes: acknowledged once, then refused', async () => {
+        const { retry, failures } = await import('#lib/ops/pipeline');
+        const who = member();
+        expired();
+        const latest = await walkin(who);
+        const eventKey = (await latest())?.event_key ?? '';
+        expect((await latest())?.validation?.state).toBe('failed');
+        expect(await failures(ops())).toContainEqual(expect.objectContaining({ event_key: eventKey }));
+
+        const acknowledged = await retry(opsLater(), eventKey);
+
+        expect(acknowledged).toMatchObject({
+          event_key: eventKey,
+          acknowledged: true,
+          note: expect.stringContaining('can no longer be validated'),
+        });
+        expect(validations(who)).toHaveLength(1);
+        expect((await latest())?.validation?.state).toBe('failed');
+        expect(await failures(ops())).not.toContainEqual(expect.objectContaining({ event_key: eventKey }));
+        await expect(retry(opsLater(), eventKey)).rejects.toThrow(
+          `walk-in ${eventKey} is not in the failed list (validation failed)`,
+        );
+      });
+    });
+
     it('503 for 3 minutes: validated after it returns', async () => {
       const { who, n, deliver } = await reservedAndCheckedIn();
       h.wellhub.faults.add({ method: 'POST', path: VALIDATE, status: 503, count: 100_000 });
@@ -224,17 +347,9 @@ describe('validating check-ins', () => {
 
   it('validates a walk-in under WALKIN_VALIDATION=auto, on its event record', async () => {
     const who = member();
-    const walkin = await h.wellhub.acting.walkin({
-      gympassId: who,
-      gymId: GYM,
-      receiverUrl: 'http://127.0.0.1:9',
-    });
-    if (!walkin.ok) throw new Error(walkin.error);
-    await h.deliver('checkin', { body: walkin.delivery.body as Record<string, unknown> });
-    await h.drain();
+    const latest = await walkin(who);
     expect(validations(who)).toHaveLength(1);
-    const [walk] = await h.store.walkins.of(String(GYM), who);
-    expect(walk?.validation).toMatchObject({ state: 'validated' });
+    expect((await latest())?.validation).toMatchObject({ state: 'validated' });
   });
 });
 
@@ -248,21 +363,11 @@ describe('walk-ins under WALKIN_VALIDATION=manual', () => {
   it('waits for the front desk, which validates with ops validate', async () => {
     const { validate } = await import('#lib/ops/checkins');
     const who = '7000000000001';
-    const walkin = await h.wellhub.acting.walkin({
-      gympassId: who,
-      gymId: GYM,
-      receiverUrl: 'http://127.0.0.1:9',
-    });
-    if (!walkin.ok) throw new Error(walkin.error);
-    await h.deliver('checkin', { body: walkin.delivery.body as Record<string, unknown> });
-    await h.drain();
+    const latest = await walkedIn(h, who);
     await h.sweep(new Date(Date.now() + 60_000));
     const calls = () => h.wellhub.calls.filter((c) => c.path === VALIDATE);
     expect(calls()).toEqual([]);
-    expect((await h.store.walkins.of(String(GYM), who))[0]?.validation).toMatchObject({
-      state: 'pending',
-      manual: true,
-    });
+    expect((await latest())?.validation).toMatchObject({ state: 'pending', manual: true });
 
     const done = await validate({ store: h.store, pipeline: h.pipeline }, who, String(GYM));
     expect(done).toMatchObject({ outcome: 'validated', validation: { state: 'validated' } });
