@@ -1,5 +1,6 @@
 import type { EventRecord } from '#lib/bookings/records';
 import { reopenedValidation } from '#lib/bookings/validation';
+import type { EventKey } from '#lib/inbox/receive';
 import { validateWalkin } from '#lib/jobs/validate-walkin';
 import { validationTooLate } from './bookings';
 import { type OpsContext, refuse } from './commands';
@@ -11,7 +12,7 @@ import type { PipelineContext } from './pipeline';
  * job, and the outcome printed.
  */
 export async function validate(context: PipelineContext, wellhubId: string, gymId: string) {
-  const { store, pipeline } = context;
+  const { store } = context;
   const walkins = await store.walkins.of(gymId, wellhubId);
   const pending = walkins.filter((w) => w.validation?.state === 'pending').at(-1);
   if (pending === undefined) {
@@ -22,16 +23,7 @@ export async function validate(context: PipelineContext, wellhubId: string, gymI
         : `the latest walk-in of ${wellhubId} at gym ${gymId} is ${latest.validation?.state}: nothing to validate`,
     );
   }
-  if (pipeline.wellhub === undefined) refuse('no Wellhub client configured');
-  const key = { type: pending.event_type, id: pending.event_key };
-  await store.walkins.request(key, pipeline.now());
-  const outcome = await validateWalkin(
-    { walkins: store.walkins, wellhub: pipeline.wellhub, now: pipeline.now },
-    key,
-    'ops',
-  );
-  const after = (await store.getEvents(pending.event_key)).find((e) => e.event_type === pending.event_type);
-  return { outcome, event_key: pending.event_key, validation: after?.validation };
+  return validateNow(context, pending, (key, at) => store.walkins.request(key, at));
 }
 
 /**
@@ -39,7 +31,8 @@ export async function validate(context: PipelineContext, wellhubId: string, gymI
  * minutes last. After them nothing can be validated any more, so it is acknowledged: out of the
  * failed list (which is what keeps `failed-jobs` in ALARM), its validation kept as it ended.
  */
-export async function retryWalkin({ store, pipeline }: PipelineContext, record: EventRecord) {
+export async function retryWalkin(context: PipelineContext, record: EventRecord) {
+  const { store, pipeline } = context;
   const validation = record.validation ?? refuse(`event ${record.event_key} is not a walk-in`);
   const key = { type: record.event_type, id: record.event_key };
   const now = pipeline.now();
@@ -49,14 +42,20 @@ export async function retryWalkin({ store, pipeline }: PipelineContext, record: 
       refuse(`walk-in ${record.event_key} is not in the failed list (validation ${validation.state})`);
     return { event_key: record.event_key, acknowledged: true, note: validationTooLate(validation) };
   }
-  if (pipeline.wellhub === undefined) refuse('no Wellhub client configured');
-  await store.walkins.save(key, reopened, now, now);
-  const outcome = await validateWalkin(
-    { walkins: store.walkins, wellhub: pipeline.wellhub, now: pipeline.now },
-    key,
-    'ops',
-  );
-  return { event_key: record.event_key, outcome, validation: (await store.getEvent(key))?.validation };
+  return validateNow(context, record, (owed, at) => store.walkins.save(owed, reopened, at, at));
+}
+
+/** The walk-in's validation owed now (`owe` writes it) and its job run right here, with the job's rules. */
+async function validateNow(
+  { store, pipeline }: PipelineContext,
+  record: EventRecord,
+  owe: (key: EventKey, at: Date) => Promise<unknown>,
+) {
+  const wellhub = pipeline.wellhub ?? refuse('no Wellhub client configured');
+  const key = { type: record.event_type, id: record.event_key };
+  await owe(key, pipeline.now());
+  const outcome = await validateWalkin({ walkins: store.walkins, wellhub, now: pipeline.now }, key, 'ops');
+  return { outcome, event_key: record.event_key, validation: (await store.getEvent(key))?.validation };
 }
 
 export type { OpsContext };

@@ -9,9 +9,9 @@ import { pipelineDeps } from './deps';
 /**
  * The worker: one Lambda on the table's stream. Each record is routed to its job; records of a batch
  * run side by side (jobs are idempotent and re-read what they change), except that events of one
- * booking are applied in the order they were received. A job that fails records it on
- * its item and returns, so only a failure to record that reaches Lambda, reported as a partial batch
- * failure: the stream retries from that record and never blocks on it for long (the stack bounds it).
+ * booking are applied in the order they were received. A job that fails records it on its item and
+ * returns, so only a failure to record that reaches Lambda, reported as a partial batch failure: the
+ * stream retries from that record and never blocks on it for long (the stack bounds it).
  */
 export function streamWorker(deps: () => JobDeps = pipelineDeps) {
   const processor = new BatchProcessor(EventType.DynamoDBStreams);
